@@ -1,0 +1,149 @@
+/*
+ * main.c: the deltacat command: global flags, dispatch to commands, help.
+ * Every command is `int dc_cmd_NAME(int argc, char **argv)` returning an exit
+ * code from cli.h; all engine work is libdeltacat's.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char CONVERT_HELP[] =
+    "Usage: deltacat convert IN OUT [options]\n"
+    "\n"
+    "Convert a data file from one format to another, streaming: memory stays\n"
+    "bounded whatever the file size. Formats come from the extensions (.csv,\n"
+    ".tsv, .psv, .jsonl, .ndjson) or --from/--to. \"-\" is stdin/stdout.\n"
+    "The output appears only when complete: a failed conversion leaves nothing.\n"
+    "\n"
+    "Options:\n"
+    "  --from FORMAT        input format: csv, tsv, psv, jsonl\n"
+    "  --to FORMAT          output format: csv, tsv, psv, jsonl\n"
+    "  --delimiter C        input field delimiter (CSV family; \\t for tab)\n"
+    "  --out-delimiter C    output field delimiter (CSV family)\n"
+    "  --no-header          the CSV input has no header row (columns column_1..N)\n"
+    "  --null TEXT          how the CSV output writes nulls (default: empty)\n"
+    "  --infer-rows N       rows sampled to infer column types (default 16384)\n"
+    "  --batch-rows N       rows per batch (default 65536)\n"
+    "  --fsync              make the output durable before exiting\n"
+    "\n"
+    "Examples:\n"
+    "  deltacat convert users.csv users.jsonl\n"
+    "  deltacat convert --from tsv --to csv data.txt data.csv\n"
+    "  cat events.jsonl | deltacat convert --from jsonl --to csv - -\n";
+
+static const char SHOW_HELP[] =
+    "Usage: deltacat show FILE [options]\n"
+    "\n"
+    "Print the first rows of a data file as an aligned table (or JSON).\n"
+    "\n"
+    "Options:\n"
+    "  -n, --limit N        rows to print (default 20; 0 counts the rows instead)\n"
+    "  -j, --json           a JSON array of row objects, for scripts\n"
+    "  -s, --schema         print the (inferred) schema instead of rows\n"
+    "  --from FORMAT        input format when the extension does not say\n"
+    "  --delimiter C        field delimiter (CSV family)\n"
+    "  --no-header          the CSV input has no header row\n"
+    "\n"
+    "Examples:\n"
+    "  deltacat show users.csv\n"
+    "  deltacat show --limit 5 --json events.jsonl\n"
+    "  deltacat show --schema users.csv\n";
+
+static const char DEMO_HELP[] =
+    "Usage: deltacat demo [--dir DIR]\n"
+    "\n"
+    "A short tour: writes small example files into DIR (default .deltacat/demo),\n"
+    "shows them as tables with their inferred schema, and converts them.\n"
+    "\n"
+    "Example:\n"
+    "  deltacat demo\n";
+
+static const char HELP_HELP[] =
+    "Usage: deltacat help [COMMAND | exit-codes]\n"
+    "\n"
+    "Show the list of commands, one command's help, or the exit codes.\n";
+
+static const char VERSION_HELP[] = "Usage: deltacat version   (or deltacat --version)\n";
+
+const dc_cli_command dc_cli_commands[] = {
+    {"convert", "convert a data file between formats (CSV, TSV, PSV, JSONL)", CONVERT_HELP,
+     dc_cmd_convert},
+    {"show", "print the first rows of a data file as a table or JSON", SHOW_HELP, dc_cmd_show},
+    {"demo", "a short tour of what deltacat does today", DEMO_HELP, dc_cmd_demo},
+    {"help", "show help for a command", HELP_HELP, dc_cmd_help},
+    {"version", "print the version", VERSION_HELP, dc_cmd_version},
+};
+const int dc_cli_n_commands = (int)(sizeof dc_cli_commands / sizeof dc_cli_commands[0]);
+
+static const char EXIT_CODES[] =
+    "Exit codes of deltacat (stable, for scripts):\n"
+    "  0  success\n"
+    "  1  other error (internal error, out of memory)\n"
+    "  2  usage error: bad command line\n"
+    "  3  not found: a file, table or namespace does not exist\n"
+    "  4  conflict: a concurrent writer committed first; retry\n"
+    "  5  invalid input: malformed file, schema mismatch, bad value\n"
+    "  6  I/O error: the operating system or storage failed\n"
+    "  7  already exists: the thing to create exists\n";
+
+static void overview(FILE *out)
+{
+    fprintf(out,
+            "deltacat %s: a portable lakehouse engine\n"
+            "\n"
+            "Usage: deltacat COMMAND [options] [arguments]\n"
+            "\n"
+            "Commands:\n",
+            dc_version());
+    for (int i = 0; i < dc_cli_n_commands; i++)
+        fprintf(out, "  %-10s %s\n", dc_cli_commands[i].name, dc_cli_commands[i].summary);
+    fprintf(out, "\nRun 'deltacat help COMMAND' for a command's options and examples,\n"
+                 "'deltacat help exit-codes' for the exit codes.\n");
+}
+
+int dc_cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        overview(stdout);
+        return DC_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "exit-codes")) {
+        fputs(EXIT_CODES, stdout);
+        return DC_EXIT_OK;
+    }
+    for (int i = 0; i < dc_cli_n_commands; i++) {
+        if (!strcmp(argv[1], dc_cli_commands[i].name)) {
+            fputs(dc_cli_commands[i].usage, stdout);
+            return DC_EXIT_OK;
+        }
+    }
+    fprintf(stderr, "deltacat: no command \"%s\"; run 'deltacat help' for the list\n", argv[1]);
+    return DC_EXIT_USAGE;
+}
+
+int dc_cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("deltacat %s\n", dc_version());
+    return DC_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        overview(stderr);
+        return DC_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V"))
+        return dc_cmd_version(argc - 1, argv + 1);
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
+        return dc_cmd_help(1, argv + 1);
+    for (int i = 0; i < dc_cli_n_commands; i++)
+        if (!strcmp(cmd, dc_cli_commands[i].name))
+            return dc_cli_commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "deltacat: unknown command \"%s\"; run 'deltacat help' for the list\n", cmd);
+    return DC_EXIT_USAGE;
+}
