@@ -97,9 +97,10 @@ static void put_double(dc_strbuf *s, double v, bool json)
             char *end = buf + sizeof buf;
             char *p;
             if (k == 0) {
-                *--end = '0';
-                *--end = '.';
-                p = utoa_rev(end, n);
+                p = end;
+                *--p = '0';
+                *--p = '.';
+                p = utoa_rev(p, n);
             } else {
                 uint64_t ip = n / (uint64_t)POW10[k], fp = n % (uint64_t)POW10[k];
                 char *fend = end;
