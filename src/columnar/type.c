@@ -556,9 +556,10 @@ static dc_status parse_type(tparse *tp, dc_type **out, int depth)
             return perr(tp, "expected decimal(precision, scale)");
         if (!strcmp(w, "decimal") && a > 38)
             bits = 256;
+        if (a < 1 || a > (bits == 128 ? 38 : 76) || b < INT32_MIN || b > INT32_MAX)
+            return perr(tp, "precision out of range (1..38 for decimal128, 1..76 for decimal256)");
         *out = dc_type_decimal(bits, (int32_t)a, (int32_t)b);
-        return *out ? DC_OK : perr(tp, "precision out of range (1..38 for decimal128, 1..76 "
-                                       "for decimal256)");
+        return *out ? DC_OK : dc_error_nomem(tp->err);
     }
     if (!strcmp(w, "timestamp")) {
         char tz[128] = "";

@@ -78,6 +78,24 @@ static void bad_type_names_say_where(void **state)
     assert_int_equal(dc_type_parse(&t, deep, NULL), DC_EINVALID);
 }
 
+static void type_parse_reports_allocation_failure_as_enomem(void **state)
+{
+    /* Regression: a failed allocation inside dc_type_decimal was reported as
+     * "precision out of range" (DC_EINVALID). */
+    for (int n = 0; n < 20; n++) {
+        dc_type *t = NULL;
+        dc_alloc_fail_after(n);
+        dc_status rc = dc_type_parse(&t, "decimal128(10, 2)", NULL);
+        dc_alloc_fail_after(-1);
+        if (rc == DC_OK) {
+            dc_type_unref(t);
+            return;
+        }
+        assert_int_equal(rc, DC_ENOMEM);
+    }
+    fail_msg("never succeeded");
+}
+
 static void type_equality_is_deep(void **state)
 {
     dc_type *a = parse("struct<a: int64, b: list<item: string>>");
@@ -652,6 +670,7 @@ int main(void)
         cmocka_unit_test(type_names_round_trip),
         cmocka_unit_test(type_aliases_parse),
         cmocka_unit_test(bad_type_names_say_where),
+        cmocka_unit_test(type_parse_reports_allocation_failure_as_enomem),
         cmocka_unit_test(type_equality_is_deep),
         cmocka_unit_test(schema_find_and_string),
         cmocka_unit_test(nested_builders_produce_valid_arrays),
