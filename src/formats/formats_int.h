@@ -38,6 +38,10 @@ void dc_batch_writer_free(dc_batch_writer *w); /* NULL-safe */
  * also on failure). */
 dc_status dc_csv_reader_open(dc_reader **out, dc_input *in, const dc_read_options *opts,
                              dc_error *err);
+/* The CSV reader reading its input in chunks of `chunk` bytes (tests and fuzzers use tiny
+ * chunks so that rows and quoted fields are cut anywhere). */
+dc_status dc_csv__reader_open_chunked(dc_reader **out, dc_input *in, const dc_read_options *opts,
+                                      int64_t chunk, dc_error *err);
 dc_status dc_csv_writer_open(dc_batch_writer **out, dc_output *o, const dc_schema *schema,
                              const dc_csv_options *opts, dc_error *err);
 
