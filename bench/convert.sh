@@ -47,8 +47,8 @@ log() { echo "$*" >&2; }
 command -v node >/dev/null || die "node is not on PATH (DuckDB runs through @duckdb/node-api)"
 [[ $BENCH_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, not '$BENCH_RUNS'"
 if [[ ! -d tests/oracles/node_modules/@duckdb/node-api ]]; then
-    log "installing DuckDB: npm ci --prefix tests/oracles"
-    npm ci --prefix tests/oracles >&2 || die "npm ci --prefix tests/oracles failed"
+    log "installing DuckDB: npm install --prefix tests/oracles"
+    npm install --prefix tests/oracles >&2 || die "npm install --prefix tests/oracles failed"
 fi
 mkdir -p "$BENCH_DIR"
 BENCH_DIR=$(cd "$BENCH_DIR" && pwd)

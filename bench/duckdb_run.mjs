@@ -10,7 +10,7 @@
 // them); --result prints the statement's result rows as JSON, one line each
 // ("result [...]").
 //
-// DuckDB comes from tests/oracles (`npm ci --prefix tests/oracles`); the package is
+// DuckDB comes from tests/oracles (`npm install --prefix tests/oracles`); the package is
 // loaded from there by absolute path so this script needs no node_modules of its own.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -43,7 +43,7 @@ try {
   duckdb = createRequire(join(oracles, 'package.json'))('@duckdb/node-api');
 } catch (e) {
   process.stderr.write(`duckdb_run: cannot load @duckdb/node-api from ${oracles} (${e.message}); ` +
-    'run `npm ci --prefix tests/oracles` first\n');
+    'run `npm install --prefix tests/oracles` first\n');
   process.exit(1);
 }
 

@@ -3,7 +3,7 @@
  * ArrowArrayStream we export (dc_reader_from_batches + dc_reader_export) and must see
  * every value we put in.
  *
- * DuckDB comes from npm (tests/oracles: `npm ci --prefix tests/oracles`), whose package
+ * DuckDB comes from npm (tests/oracles: `npm install --prefix tests/oracles`), whose package
  * @duckdb/node-bindings-linux-x64 ships libduckdb.so with the full C API but no header.
  * The library is dlopen()ed at run time and the few C API functions used are declared
  * below from DuckDB's published duckdb.h (v1.x): handles are pointers, duckdb_state is
@@ -116,7 +116,7 @@ static void duck_open(duck_api *d)
     memset(d, 0, sizeof *d);
     struct stat st;
     if (stat(DUCKDB_LIB, &st) != 0)
-        fail_msg("DuckDB is not installed: %s is missing. Run `npm ci --prefix tests/oracles` "
+        fail_msg("DuckDB is not installed: %s is missing. Run `npm install --prefix tests/oracles` "
                  "in the source tree (%s) and run the test again.",
                  DUCKDB_LIB, DC_SOURCE_DIR);
     d->lib = dlopen(DUCKDB_LIB, RTLD_NOW | RTLD_LOCAL);
