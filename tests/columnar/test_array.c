@@ -6,6 +6,8 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 static dc_type *parse(const char *s)
 {
