@@ -43,8 +43,8 @@ echo "== fuzz smoke (${FUZZ_SECONDS}s per target) =="
 cmake -S . -B build/fuzz -G Ninja -DCMAKE_C_COMPILER=clang-14 -DDC_FUZZ=ON -DDC_TESTS=OFF \
   -DDC_BENCH=OFF >/dev/null
 ninja -C build/fuzz -j"$JOBS"
-for f in build/fuzz/fuzz_*; do
-  [ -x "$f" ] || continue
+for f in build/fuzz/fuzz/fuzz_*; do
+  [ -f "$f" ] && [ -x "$f" ] || continue
   name=$(basename "$f"); corpus=fuzz/corpus/${name#fuzz_}
   work=build/fuzz/corpus-$name; mkdir -p "$work"
   if "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
