@@ -93,6 +93,7 @@ int dc_cmd_demo(int argc, char **argv)
         return code;
 
     printf("\n2. Converted to JSON Lines (deltacat convert %s %s):\n\n", users, jsonl);
+    fflush(stdout);
     char *cargv[] = {"convert", users, jsonl, NULL};
     if ((code = dc_cmd_convert(3, cargv)))
         return code;
