@@ -18,6 +18,36 @@
 
 static inline bool is_digit(char c) { return (unsigned)(c - '0') <= 9; }
 
+/*
+ * An optional exponent ("e5", "E-07") at *pp, which must then end the text:
+ * false when it is malformed or other text follows. The value saturates at a
+ * million (enough to overflow or underflow any double or decimal).
+ */
+static bool parse_exponent(const char **pp, const char *end, int64_t *exp)
+{
+    const char *p = *pp;
+    *exp = 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        bool eneg = false;
+        if (p < end && (*p == '+' || *p == '-')) {
+            eneg = *p == '-';
+            p++;
+        }
+        if (p == end || !is_digit(*p))
+            return false;
+        while (p < end && is_digit(*p)) {
+            if (*exp < 1000000)
+                *exp = *exp * 10 + (*p - '0');
+            p++;
+        }
+        if (eneg)
+            *exp = -*exp;
+    }
+    *pp = p;
+    return p == end;
+}
+
 /* ---- booleans ---------------------------------------------------------------------- */
 
 bool dc_parse_bool(const char *s, int64_t n, bool *out)
@@ -273,24 +303,7 @@ bool dc_parse_double(const char *s, int64_t n, double *out)
     if (n_int + n_frac == 0)
         return false;
     int64_t exp = 0;
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        bool eneg = false;
-        if (p < end && (*p == '+' || *p == '-')) {
-            eneg = *p == '-';
-            p++;
-        }
-        if (p == end)
-            return false;
-        while (p < end && is_digit(*p)) {
-            if (exp < 1000000)
-                exp = exp * 10 + (*p - '0');
-            p++;
-        }
-        if (eneg)
-            exp = -exp;
-    }
-    if (p != end)
+    if (!parse_exponent(&p, end, &exp))
         return false;
     if (mant == 0) {
         *out = neg ? -0.0 : 0.0;
@@ -535,24 +548,7 @@ bool dc_parse_decimal(const char *s, int64_t n, int32_t precision, int32_t scale
     if (total == 0)
         return false;
     int64_t exp = 0;
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        bool eneg = false;
-        if (p < end && (*p == '+' || *p == '-')) {
-            eneg = *p == '-';
-            p++;
-        }
-        if (p == end)
-            return false;
-        while (p < end && is_digit(*p)) {
-            if (exp < 1000000)
-                exp = exp * 10 + (*p - '0');
-            p++;
-        }
-        if (eneg)
-            exp = -exp;
-    }
-    if (p != end)
+    if (!parse_exponent(&p, end, &exp))
         return false;
 
 #define DIGIT_AT(i) ((i) < n_int ? int_p[(i)] : frac_p[(i) - n_int])
