@@ -1,0 +1,132 @@
+/*
+ * deltacat/catalog.h: catalogs and transactions.
+ *
+ * A catalog is a directory tree on a filesystem (a local path, file:///path,
+ * or mem://NAME for an in-process store) holding a commit log of
+ * transactions (docs/FORMAT.md). Every change is made inside a transaction;
+ * a transaction sees one consistent version of the whole catalog and commits
+ * atomically, all of it or nothing, against concurrent writers in any
+ * process or host.
+ *
+ * Threads: a dc_catalog may be shared by any number of threads. A dc_txn is
+ * used by one thread at a time (a server may hand it from request to request,
+ * as long as two requests never use it at once).
+ */
+#ifndef DELTACAT_CATALOG_H
+#define DELTACAT_CATALOG_H
+
+#include <deltacat/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dc_catalog dc_catalog;
+typedef struct dc_txn dc_txn;
+
+typedef struct dc_catalog_options {
+    bool create;                 /**< create the catalog when the root holds none */
+    int64_t checkpoint_interval; /**< for a new catalog: commits between checkpoints (0: 16) */
+} dc_catalog_options;
+
+/**
+ * Open the catalog at `url` (a path, file:///abs/path or mem://NAME).
+ * Errors: DC_ENOTFOUND (no catalog there and `create` not set, or no such
+ * directory), DC_EINVALID (the root holds something that is not a catalog),
+ * DC_EUNSUPPORTED (written by a newer deltacat), DC_EIO.
+ * The handle is released with dc_catalog_close.
+ */
+dc_status dc_catalog_open(dc_catalog **out, const char *url, const dc_catalog_options *opts,
+                          dc_error *err);
+dc_catalog *dc_catalog_ref(dc_catalog *c);
+void dc_catalog_close(dc_catalog *c); /**< NULL-safe; frees at the last reference */
+/** The catalog's id (a UUID fixed at creation); valid while the handle is. */
+const char *dc_catalog_id(const dc_catalog *c);
+/** The latest committed version (0 for a catalog without commits). */
+dc_status dc_catalog_latest_version(dc_catalog *c, int64_t *out, dc_error *err);
+
+/* ---- transactions ----------------------------------------------------------------- */
+
+typedef struct dc_txn_options {
+    int64_t as_of_version; /**< > 0: a read-only transaction at that version */
+    int64_t as_of_ns;      /**< > 0: read-only at that time (ns since the epoch; not future) */
+    const char *author;    /**< recorded with the commit (may be NULL) */
+} dc_txn_options;
+
+/**
+ * Begin a transaction on the latest version, or read-only as of a version or
+ * a time. Errors: DC_ENOTFOUND (a version not committed yet), DC_EINVALID (a
+ * future time, or both a version and a time), DC_EIO.
+ */
+dc_status dc_txn_begin(dc_txn **out, dc_catalog *c, const dc_txn_options *opts, dc_error *err);
+/** The transaction's id (a UUID); valid until it is freed. */
+const char *dc_txn_id(const dc_txn *t);
+/** The catalog version the transaction reads. */
+int64_t dc_txn_read_version(const dc_txn *t);
+bool dc_txn_read_only(const dc_txn *t);
+/**
+ * Commit with a message (may be NULL). *version (may be NULL) receives the
+ * commit's version (the read version when there was nothing to write).
+ * DC_ECONFLICT: a concurrent commit conflicts (the message names the table
+ * and the winning transaction); retry on the new state. After a failed
+ * commit the transaction can only be aborted.
+ */
+dc_status dc_txn_commit(dc_txn *t, const char *message, int64_t *version, dc_error *err);
+/** Abort (if not committed) and free. NULL-safe. */
+void dc_txn_abort(dc_txn *t);
+
+/* ---- history -------------------------------------------------------------------- */
+
+/** Operation kinds counted in a transaction's history entry. */
+typedef enum dc_op_kind {
+    DC_OP_CREATE_NAMESPACE = 0,
+    DC_OP_UPDATE_NAMESPACE,
+    DC_OP_DROP_NAMESPACE,
+    DC_OP_CREATE_TABLE,
+    DC_OP_UPDATE_TABLE,
+    DC_OP_DROP_TABLE,
+    DC_OP_CREATE_TABLE_VERSION,
+    DC_OP_UPDATE_TABLE_VERSION,
+    DC_OP_ADD_DELTA,
+    DC_OP_REMOVE_FILES,
+    DC_OP__COUNT
+} dc_op_kind;
+
+/** The name of an operation kind as written in the log ("add_delta"). */
+const char *dc_op_kind_name(dc_op_kind k);
+
+/** One committed transaction. Strings are owned by the array (dc_txn_info_free). */
+typedef struct dc_txn_info {
+    char *id;
+    char *author;  /**< NULL when none was given */
+    char *message; /**< NULL when none was given */
+    int64_t version;      /**< the commit's version */
+    int64_t read_version; /**< the version it read */
+    int64_t start_ns;     /**< when it began */
+    int64_t end_ns;       /**< the commit's timestamp */
+    const char *status;   /**< "committed" (aborted transactions leave no trace) */
+    int64_t op_counts[DC_OP__COUNT];
+} dc_txn_info;
+
+typedef struct dc_history_query {
+    int64_t limit;    /**< at most this many (0: no limit) */
+    int64_t since_ns; /**< only commits at or after (0: no bound) */
+    int64_t until_ns; /**< only commits at or before (0: no bound) */
+} dc_history_query;
+
+/**
+ * Committed transactions, newest first, filtered by `q` (may be NULL). Reads
+ * only the log entries it returns (plus a binary search for until_ns).
+ * *out is freed with dc_txn_info_free(*out, *n).
+ */
+dc_status dc_catalog_history(dc_catalog *c, const dc_history_query *q, dc_txn_info **out,
+                             int64_t *n, dc_error *err);
+/** One committed transaction by id (DC_ENOTFOUND). Free with dc_txn_info_free(out, 1). */
+dc_status dc_catalog_transaction(dc_catalog *c, const char *txn_id, dc_txn_info **out,
+                                 dc_error *err);
+void dc_txn_info_free(dc_txn_info *infos, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
