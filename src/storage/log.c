@@ -423,18 +423,33 @@ dc_status dc_store_write_checkpoint(dc_store *s, const dc_snapshot *snap, dc_err
     dc_status rc = DC_OK;
     char dir[64], key[256];
     checkpoint_dir(dir, snap->version);
-    json_t *tables = json_deep_copy(json_object_get(snap->state, "tables"));
+    /* The root's tables: shallow copies of each table and version, their
+     * partitions replaced by segment keys (the snapshot itself is not changed). */
+    json_t *tables = json_object();
     json_t *root = NULL;
     if (!tables)
         return dc_error_nomem(err);
     const char *tid;
-    json_t *t;
-    json_object_foreach(tables, tid, t)
+    json_t *t0;
+    json_object_foreach(json_object_get(snap->state, "tables"), tid, t0)
     {
+        json_t *t = json_copy(t0), *versions = json_object();
+        if (!t || !versions || json_object_set_new(tables, tid, t) != 0 ||
+            json_object_set_new(t, "versions", versions) != 0) {
+            if (!t)
+                json_decref(versions);
+            rc = dc_error_nomem(err);
+            goto cleanup;
+        }
         const char *vk;
-        json_t *v;
-        json_object_foreach(json_object_get(t, "versions"), vk, v)
+        json_t *v0;
+        json_object_foreach(json_object_get(t0, "versions"), vk, v0)
         {
+            json_t *v = json_copy(v0);
+            if (!v || json_object_set_new(versions, vk, v) != 0) {
+                rc = dc_error_nomem(err);
+                goto cleanup;
+            }
             char mk[160];
             snprintf(mk, sizeof mk, "%s/%s", tid, vk);
             const char *old = json_string_value(json_object_get(snap->segments, mk));
@@ -542,10 +557,10 @@ dc_status dc_store_snapshot_at(dc_store *s, int64_t version, dc_snapshot **out, 
     snap = dc_calloc(1, sizeof *snap);
     DC_TRY_ALLOC(snap, err);
     snap->refs = 1;
-    snap->state = json_deep_copy(base->state);
+    snap->state = json_copy(base->state); /* shared until changed (STATE-5) */
     DC_TRY_ALLOC(snap->state, err);
     snap->checkpoint_version = base->checkpoint_version;
-    snap->segments = base->segments ? json_deep_copy(base->segments) : NULL;
+    snap->segments = base->segments ? json_copy(base->segments) : NULL;
     snap->version = base->version;
     snap->timestamp_ns = base->timestamp_ns;
     for (int64_t v = base->version + 1; v <= version; v++) {

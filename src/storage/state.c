@@ -8,7 +8,11 @@
  *          namespace; ids never change and are never reused.
  *  STATE-3 A partition's deltas have stream positions 1, 2, 3, ... in the
  *          order they were applied (log order), whatever the writers' views.
- *  STATE-4 A file path appears in at most one live delta of a table version.
+ *  STATE-4 A file path appears at most once in one add_delta operation; that a
+ *          path is not live twice in a table is the writer's duty (files are
+ *          uniquely named and staged per transaction), so applying a commit
+ *          never scans the table.
+ *  STATE-5 Applying never changes an object another state shares (copy-on-write).
  */
 #include "storage/storage_int.h"
 
@@ -23,6 +27,44 @@ static const char *str_member(const json_t *op, const char *key)
 {
     const json_t *v = json_object_get(op, key);
     return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/*
+ * Copy-on-write (STATE-5). States share unchanged objects: a new state starts as
+ * a shallow copy of its base, and every object on the path to a change is
+ * copied (shallowly) before it is changed, when anyone else holds it. So a
+ * commit costs the depth of the change plus the width of the objects on its
+ * path, never the size of the catalog.
+ */
+static json_t *cow_member(json_t *parent, const char *key)
+{
+    json_t *child = json_object_get(parent, key);
+    if (!child || child->refcount <= 1)
+        return child;
+    json_t *copy = json_copy(child);
+    if (!copy || json_object_set_new(parent, key, copy) != 0)
+        return NULL;
+    return copy;
+}
+
+static json_t *cow_index(json_t *array, size_t i)
+{
+    json_t *child = json_array_get(array, i);
+    if (!child || child->refcount <= 1)
+        return child;
+    json_t *copy = json_copy(child);
+    if (!copy || json_array_set_new(array, i, copy) != 0)
+        return NULL;
+    return copy;
+}
+
+/* The table version object `vkey` of table `table_id`, unshared along the path. */
+static json_t *cow_table_version(json_t *state, const char *table_id, const char *vkey)
+{
+    json_t *tables = cow_member(state, "tables");
+    json_t *t = tables ? cow_member(tables, table_id) : NULL;
+    json_t *versions = t ? cow_member(t, "versions") : NULL;
+    return versions ? cow_member(versions, vkey) : NULL;
 }
 
 /* A name users can type: non-empty, at most 255 bytes, printable, no '/'. */
@@ -177,46 +219,44 @@ static dc_status apply_add_delta(json_t *state, const json_t *op, int64_t versio
         return bad(err, "add_delta", "\"files\" must be an array");
     json_t *parts = json_object_get(tv, "partitions");
     json_t *p = json_object_get(parts, part);
-    /* STATE-4: a path may not be live twice in one table version. */
+    /* STATE-4: a path at most once in the operation. */
     size_t i;
     json_t *f;
+    json_t *seen = json_object();
+    if (!seen)
+        return dc_error_nomem(err);
     json_array_foreach(files, i, f)
     {
         if ((rc = check_file(f, err)) != DC_OK)
-            return rc;
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(str_member(json_array_get(files, j), "path"), str_member(f, "path")))
-                return dc_error_set(err, DC_EINVALID, "file %s is listed twice",
-                                    str_member(f, "path"));
-    }
-    const char *pk;
-    json_t *pv;
-    json_object_foreach(parts, pk, pv)
-    {
-        size_t d;
-        json_t *delta;
-        json_array_foreach(json_object_get(pv, "deltas"), d, delta)
-        {
-            size_t k;
-            json_t *g;
-            json_array_foreach(json_object_get(delta, "files"), k, g)
-            {
-                json_array_foreach(files, i, f)
-                {
-                    if (!strcmp(str_member(g, "path"), str_member(f, "path")))
-                        return dc_error_set(err, DC_EEXISTS,
-                                            "file %s is already part of table %s",
-                                            str_member(f, "path"), table_id);
-                }
-            }
+            break;
+        const char *path = str_member(f, "path");
+        if (json_object_get(seen, path)) {
+            rc = dc_error_set(err, DC_EINVALID, "file %s is listed twice", path);
+            break;
+        }
+        if (json_object_set_new(seen, path, json_true()) != 0) {
+            rc = dc_error_nomem(err);
+            break;
         }
     }
-    /* All checks done (STATE-1): change the state. */
+    json_decref(seen);
+    if (rc != DC_OK)
+        return rc;
+    /* All checks done (STATE-1): change the state (STATE-5). */
+    tv = cow_table_version(state, table_id, vkey);
+    parts = tv ? cow_member(tv, "partitions") : NULL;
+    if (!parts)
+        return dc_error_nomem(err);
+    p = cow_member(parts, part);
+    json_t *deltas = NULL;
     if (!p) {
         p = json_pack("{s:I, s:[]}", "next_position", (json_int_t)1, "deltas");
         if (!p || json_object_set_new(parts, part, p) != 0)
             return dc_error_nomem(err);
     }
+    deltas = cow_member(p, "deltas");
+    if (!deltas)
+        return dc_error_nomem(err);
     json_int_t pos = json_integer_value(json_object_get(p, "next_position"));
     json_t *delta = json_pack("{s:I, s:I, s:s, s:O}", "position", pos, "version",
                               (json_int_t)version, "type", type, "files", files);
@@ -224,7 +264,7 @@ static dc_status apply_add_delta(json_t *state, const json_t *op, int64_t versio
         return dc_error_nomem(err);
     if (json_is_true(json_object_get(op, "exclusive")))
         json_object_set_new(delta, "exclusive", json_true());
-    if (json_array_append_new(json_object_get(p, "deltas"), delta) != 0)
+    if (json_array_append_new(deltas, delta) != 0)
         return dc_error_nomem(err);
     json_object_set_new(p, "next_position", json_integer(pos + 1)); /* STATE-3 */
     mark_modified(tv, version);
@@ -234,7 +274,7 @@ static dc_status apply_add_delta(json_t *state, const json_t *op, int64_t versio
 static dc_status apply_remove_files(json_t *state, const json_t *op, int64_t version,
                                     dc_error *err)
 {
-    dc_status rc;
+    dc_status rc = DC_OK;
     const char *table_id;
     char vkey[24];
     json_t *tv = table_version(state, op, "remove_files", &table_id, vkey, err, &rc);
@@ -243,64 +283,110 @@ static dc_status apply_remove_files(json_t *state, const json_t *op, int64_t ver
     const json_t *paths = json_object_get(op, "paths");
     if (!json_is_array(paths))
         return bad(err, "remove_files", "\"paths\" must be an array of file paths");
-    json_t *parts = json_object_get(tv, "partitions");
-    /* Check every path is live first (STATE-1). */
+    /* The paths to remove as a set, and where each lives: {path: partition key}. */
+    json_t *gone = json_object();
+    if (!gone)
+        return dc_error_nomem(err);
     size_t i;
     json_t *pathv;
     json_array_foreach(paths, i, pathv)
     {
-        if (!json_is_string(pathv))
+        if (!json_is_string(pathv)) {
+            json_decref(gone);
             return bad(err, "remove_files", "\"paths\" must hold strings");
-        bool found = false;
-        const char *pk;
-        json_t *pv;
-        json_object_foreach(parts, pk, pv)
+        }
+        json_object_set_new(gone, json_string_value(pathv), json_null());
+    }
+    /* Find every path first (STATE-1): one pass over the table version's files. */
+    json_t *parts = json_object_get(tv, "partitions");
+    const char *pk;
+    json_t *pv;
+    size_t found = 0;
+    json_object_foreach(parts, pk, pv)
+    {
+        size_t d, k;
+        json_t *delta, *g;
+        json_array_foreach(json_object_get(pv, "deltas"), d, delta)
         {
-            size_t d;
-            json_t *delta;
-            json_array_foreach(json_object_get(pv, "deltas"), d, delta)
+            json_array_foreach(json_object_get(delta, "files"), k, g)
             {
-                size_t k;
-                json_t *g;
-                json_array_foreach(json_object_get(delta, "files"), k, g)
-                {
-                    if (!strcmp(str_member(g, "path"), json_string_value(pathv)))
-                        found = true;
+                json_t *slot = json_object_get(gone, str_member(g, "path"));
+                if (slot && json_is_null(slot)) {
+                    json_object_set_new(gone, str_member(g, "path"), json_string(pk));
+                    found++;
                 }
             }
         }
-        if (!found)
-            return dc_error_set(err, DC_ENOTFOUND, "file %s is not part of table %s",
-                                json_string_value(pathv), table_id);
     }
-    const char *pk;
-    json_t *pv;
-    json_object_foreach(parts, pk, pv)
+    if (found != json_object_size(gone)) {
+        const char *missing = NULL;
+        json_t *v;
+        json_object_foreach(gone, missing, v)
+        {
+            if (json_is_null(v))
+                break;
+        }
+        rc = dc_error_set(err, DC_ENOTFOUND, "file %s is not part of table %s",
+                          missing ? missing : "?", table_id);
+        json_decref(gone);
+        return rc;
+    }
+    /* Change the state along copied paths only (STATE-5). */
+    tv = cow_table_version(state, table_id, vkey);
+    parts = tv ? cow_member(tv, "partitions") : NULL;
+    json_t *touched = json_object(); /* the partition keys holding removed files */
+    if (!parts || !touched) {
+        json_decref(gone);
+        json_decref(touched);
+        return dc_error_nomem(err);
+    }
+    const char *path;
+    json_t *where;
+    json_object_foreach(gone, path, where) json_object_set(touched, json_string_value(where), json_true());
+    json_t *unused;
+    json_object_foreach(touched, pk, unused)
     {
-        json_t *deltas = json_object_get(pv, "deltas");
+        json_t *p = cow_member(parts, pk);
+        json_t *deltas = p ? cow_member(p, "deltas") : NULL;
+        if (!deltas) {
+            rc = dc_error_nomem(err);
+            break;
+        }
         for (size_t d = 0; d < json_array_size(deltas);) {
-            json_t *fl = json_object_get(json_array_get(deltas, d), "files");
-            for (size_t k = 0; k < json_array_size(fl);) {
-                const char *fp = str_member(json_array_get(fl, k), "path");
-                bool gone = false;
-                json_array_foreach(paths, i, pathv)
-                {
-                    if (!strcmp(fp, json_string_value(pathv)))
-                        gone = true;
-                }
-                if (gone)
-                    json_array_remove(fl, k);
+            json_t *files = json_object_get(json_array_get(deltas, d), "files");
+            bool hit = false;
+            size_t k;
+            json_t *g;
+            json_array_foreach(files, k, g) hit = hit || json_object_get(gone, str_member(g, "path"));
+            if (!hit) {
+                d++;
+                continue;
+            }
+            json_t *delta = cow_index(deltas, d);
+            json_t *fl = delta ? cow_member(delta, "files") : NULL;
+            if (!fl) {
+                rc = dc_error_nomem(err);
+                break;
+            }
+            for (size_t k2 = 0; k2 < json_array_size(fl);) {
+                if (json_object_get(gone, str_member(json_array_get(fl, k2), "path")))
+                    json_array_remove(fl, k2);
                 else
-                    k++;
+                    k2++;
             }
             if (json_array_size(fl) == 0)
                 json_array_remove(deltas, d);
             else
                 d++;
         }
+        if (rc != DC_OK)
+            break;
     }
-    mark_modified(tv, version);
-    return DC_OK;
+    json_decref(gone);
+    json_decref(touched);
+    if (rc == DC_OK)
+        mark_modified(tv, version);
+    return rc;
 }
 
 dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_error *err)
@@ -309,8 +395,7 @@ dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_er
     const char *name = str_member(op, "op");
     if (!json_is_object(op) || !name)
         return dc_error_set(err, DC_EINVALID, "an operation must be an object with an \"op\"");
-    json_t *namespaces = json_object_get(state, "namespaces");
-    json_t *tables = json_object_get(state, "tables");
+    json_t *namespaces, *tables; /* unshared only once the checks are done (STATE-5) */
 
     if (!strcmp(name, "create_namespace") || !strcmp(name, "update_namespace")) {
         const char *id = str_member(op, "namespace_id"), *nm = str_member(op, "name");
@@ -335,12 +420,16 @@ dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_er
             if (rc != DC_OK)
                 return rc;
         }
+        namespaces = cow_member(state, "namespaces");
         if (create) {
             ns = json_object();
-            if (!ns || json_object_set_new(namespaces, id, ns) != 0) {
+            if (!ns || !namespaces || json_object_set_new(namespaces, id, ns) != 0) {
                 json_decref(props);
                 return dc_error_nomem(err);
             }
+        } else if (!namespaces || !(ns = cow_member(namespaces, id))) {
+            json_decref(props);
+            return dc_error_nomem(err);
         }
         if (nm && (rc = set_new(ns, "name", json_string(nm), err)) != DC_OK) {
             json_decref(props);
@@ -359,7 +448,7 @@ dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_er
             return dc_error_set(err, DC_ENOTFOUND, "namespace %s does not exist", id);
         const char *tid;
         json_t *t;
-        json_object_foreach(tables, tid, t)
+        json_object_foreach(json_object_get(state, "tables"), tid, t)
         {
             const char *nsid = str_member(t, "namespace_id");
             if (nsid && !strcmp(nsid, id))
@@ -367,6 +456,8 @@ dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_er
                                     "namespace %s still holds table %s: drop its tables first",
                                     str_member(ns, "name"), str_member(t, "name"));
         }
+        if (!(namespaces = cow_member(state, "namespaces")))
+            return dc_error_nomem(err);
         json_object_del(namespaces, id);
         return DC_OK;
     }
@@ -398,12 +489,16 @@ dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_er
             if (rc != DC_OK)
                 return rc;
         }
+        tables = cow_member(state, "tables");
         if (create) {
             t = json_pack("{s:I, s:{}}", "current_version", (json_int_t)0, "versions");
-            if (!t || json_object_set_new(tables, id, t) != 0) {
+            if (!t || !tables || json_object_set_new(tables, id, t) != 0) {
                 json_decref(props);
                 return dc_error_nomem(err);
             }
+        } else if (!tables || !(t = cow_member(tables, id))) {
+            json_decref(props);
+            return dc_error_nomem(err);
         }
         if ((nm && (rc = set_new(t, "name", json_string(nm), err)) != DC_OK) ||
             (nsid && (rc = set_new(t, "namespace_id", json_string(nsid), err)) != DC_OK)) {
@@ -421,6 +516,8 @@ dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_er
             return bad(err, name, "needs \"table_id\"");
         if (!dc_state_table(state, id))
             return dc_error_set(err, DC_ENOTFOUND, "table %s does not exist", id);
+        if (!(tables = cow_member(state, "tables")))
+            return dc_error_nomem(err);
         json_object_del(tables, id);
         return DC_OK;
     }
@@ -456,6 +553,13 @@ dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_er
             if (rc != DC_OK)
                 return rc;
         }
+        tables = cow_member(state, "tables");
+        t = tables ? cow_member(tables, id) : NULL;
+        versions = t ? cow_member(t, "versions") : NULL;
+        if (!versions) {
+            json_decref(props);
+            return dc_error_nomem(err);
+        }
         if (create) {
             v = json_pack("{s:s, s:{}}", "lifecycle", "active", "partitions");
             if (!v || json_object_set_new(versions, vkey, v) != 0) {
@@ -463,6 +567,9 @@ dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_er
                 return dc_error_nomem(err);
             }
             json_object_set_new(t, "current_version", json_integer(n));
+        } else if (!(v = cow_member(versions, vkey))) {
+            json_decref(props);
+            return dc_error_nomem(err);
         }
         static const char *const copied[] = {"schema", "partition_spec", "lifecycle"};
         for (size_t k = 0; k < DC_ARRAY_LEN(copied); k++) {

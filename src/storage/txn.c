@@ -118,7 +118,7 @@ dc_status dc_stxn_add_op(dc_stxn *t, const json_t *op, dc_error *err)
                             "are rejected",
                             t->id, (long long)t->snap->version);
     if (!t->work) {
-        t->work = json_deep_copy(t->snap->state);
+        t->work = json_copy(t->snap->state);
         if (!t->work)
             return dc_error_nomem(err);
     }
@@ -226,7 +226,7 @@ static dc_status rebase(dc_stxn *t, json_t *base, int64_t version, int64_t *next
     }
     /* Revalidate our operations on the new state (a name taken meanwhile, a table
      * dropped meanwhile): on a copy, so `base` stays the winners' state. */
-    json_t *check = json_deep_copy(base);
+    json_t *check = json_copy(base);
     if (!check)
         return dc_error_nomem(err);
     size_t k;
@@ -301,7 +301,7 @@ dc_status dc_stxn_commit(dc_stxn *t, const char *message, int64_t *version, dc_e
         }
         dc_store__count_commit(t->store, true);
         if (!base) {
-            base = json_deep_copy(t->snap->state);
+            base = json_copy(t->snap->state);
             DC_TRY_ALLOC(base, err);
         }
         DC_TRY(rebase(t, base, v, &v, &prev_ts, err));

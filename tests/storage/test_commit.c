@@ -169,8 +169,12 @@ static void invalid_operations_change_nothing(void **state)
     assert_int_equal(commit_ops(s, &v, &e, 1, DELTA("t", "", "add", "_log/00000000000000000009.json")),
                      DC_EINVALID);
     assert_int_equal(commit_ops(s, &v, &e, 1, DELTA("t", "", "append", "data/t/f1.parquet")), DC_OK);
-    assert_int_equal(commit_ops(s, &v, &e, 1, DELTA("t", "", "add", "data/t/f1.parquet")),
-                     DC_EEXISTS); /* STATE-4 */
+    json_t *twice = op("{s:s, s:s, s:i, s:s, s:[{s:s, s:i, s:i}, {s:s, s:i, s:i}]}", "op", "add_delta",
+                       "table_id", "t", "table_version", 1, "delta_type", "add", "files", "path",
+                       "data/t/f2.parquet", "record_count", 1, "file_size", 1, "path",
+                       "data/t/f2.parquet", "record_count", 1, "file_size", 1);
+    assert_int_equal(commit_ops(s, &v, &e, 1, twice), DC_EINVALID); /* STATE-4 */
+    assert_non_null(strstr(e.message, "listed twice"));
     assert_int_equal(commit_ops(s, &v, &e, 1, op("{s:s, s:s}", "op", "drop_namespace",
                                                  "namespace_id", "a")),
                      DC_EINVALID); /* not empty */
