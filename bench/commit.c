@@ -11,7 +11,9 @@
  * DIR (default /tmp) receives a fresh catalog that is removed at the end. Latency
  * and throughput use fsync (the real protocol); the open benchmark builds its
  * catalogs with fsync off (building 100,000 durable commits would take minutes and
- * durability is not what it measures) and then opens them with fresh handles.
+ * durability is not what it measures) and then opens them with fresh handles; its
+ * table keeps 1,000 live files (each commit adds one and retires the oldest), so
+ * every version's state is the same size.
  */
 #include "storage/storage_int.h"
 
@@ -240,6 +242,11 @@ static int bench_throughput(const char *base, double seconds)
     return 0;
 }
 
+/* Live files in the table of the open benchmark: each commit past this adds one
+ * file and removes the oldest, so every version's state has the same size and the
+ * benchmark measures the protocol (finding and replaying versions), not the state. */
+#define LIVE_FILES 1000
+
 static int bench_open(const char *base, int64_t max)
 {
     static const int64_t sizes[] = {10, 1000, 10000, 100000};
@@ -247,7 +254,24 @@ static int bench_open(const char *base, int64_t max)
     dc_store *s = open_store(dir, false, 0);
     dc_error e;
     setup_tables(s, 1);
-    int64_t done = 1;
+    { /* commit 2: the table's LIVE_FILES first files, in one delta */
+        dc_stxn *t = NULL;
+        json_t *files = json_array();
+        for (int i = 0; i < LIVE_FILES; i++) {
+            char path[128];
+            snprintf(path, sizeof path, "data/own0/init%d.parquet", i);
+            json_array_append_new(files, json_pack("{s:s, s:i, s:i}", "path", path, "record_count", 1,
+                                                   "file_size", 1));
+        }
+        json_t *op = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "op", "add_delta", "table_id", "own0",
+                               "table_version", 1, "partition", "", "delta_type", "add", "files", files);
+        if (dc_stxn_begin(&t, s, NULL, &e) != DC_OK || dc_stxn_add_op(t, op, &e) != DC_OK ||
+            dc_stxn_commit(t, "initial files", NULL, &e) != DC_OK)
+            die("initial files", &e);
+        json_decref(op);
+        dc_stxn_free(t);
+    }
+    int64_t done = 2;
     printf("| commits | open latest ms | entries read | open past (half-way) ms | entries read |\n"
            "|---:|---:|---:|---:|---:|\n");
     for (size_t k = 0; k < 4 && sizes[k] <= max; k++) {
@@ -255,16 +279,29 @@ static int bench_open(const char *base, int64_t max)
             dc_stxn *t = NULL;
             if (dc_stxn_begin(&t, s, NULL, &e) != DC_OK)
                 die("begin", &e);
-            char path[128];
+            char path[128], old[128];
             snprintf(path, sizeof path, "data/own0/f%lld.parquet", (long long)done);
             json_t *op = json_pack("{s:s, s:s, s:i, s:s, s:s, s:[{s:s, s:i, s:i}]}", "op", "add_delta",
                                    "table_id", "own0", "table_version", 1, "partition", "", "delta_type",
                                    "add", "files", "path", path, "record_count", 1, "file_size", 1);
-            if (dc_stxn_add_op(t, op, &e) != DC_OK || dc_stxn_commit(t, NULL, NULL, &e) != DC_OK)
-                die("commit", &e);
+            if (dc_stxn_add_op(t, op, &e) != DC_OK)
+                die("add", &e);
             json_decref(op);
+            { /* keep the state the same size: retire the oldest live file */
+                int64_t r = done - 2; /* removals so far: the initial files go first */
+                if (r < LIVE_FILES)
+                    snprintf(old, sizeof old, "data/own0/init%lld.parquet", (long long)r);
+                else
+                    snprintf(old, sizeof old, "data/own0/f%lld.parquet", (long long)(r - LIVE_FILES + 2));
+                op = json_pack("{s:s, s:s, s:i, s:s, s:[s]}", "op", "remove_files", "table_id", "own0",
+                               "table_version", 1, "partition", "", "paths", old);
+                if (dc_stxn_add_op(t, op, &e) != DC_OK)
+                    die("remove", &e);
+                json_decref(op);
+            }
+            if (dc_stxn_commit(t, NULL, NULL, &e) != DC_OK)
+                die("commit", &e);
             dc_stxn_free(t);
-            /* Remove some files too, so states do not only grow. */
         }
         double best_latest = 1e18, best_past = 1e18;
         int64_t read_latest = 0, read_past = 0;

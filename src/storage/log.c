@@ -320,6 +320,182 @@ static dc_status apply_entry(json_t *state, const json_t *entry, int64_t version
 
 /* ---- checkpoints ---- */
 
+static dc_status put_json(dc_fs *fs, const char *key, const json_t *j, bool if_absent,
+                          dc_error *err)
+{
+    dc_strbuf sb;
+    dc_strbuf_init(&sb);
+    dc_status rc = dc_json_dump(&sb, j);
+    if (rc != DC_OK) {
+        dc_strbuf_free(&sb);
+        return dc_error_nomem(err);
+    }
+    rc = if_absent ? dc_fs_put_if_absent(fs, key, sb.data, sb.len, err)
+                   : dc_fs_put(fs, key, sb.data, sb.len, err);
+    dc_strbuf_free(&sb);
+    return rc;
+}
+
+/* Read a JSON object at `key` into *out (DC_ECORRUPT when it does not parse). */
+static dc_status get_json(dc_store *s, const char *key, json_t **out, dc_error *err)
+{
+    dc_bytes b;
+    dc_bytes_init(&b);
+    *out = NULL;
+    dc_status rc = dc_fs_get(s->fs, key, &b, err);
+    if (rc == DC_OK && dc_json_parse(out, (const char *)b.data, (size_t)b.size, key, err) != DC_OK)
+        rc = err ? (err->code = DC_ECORRUPT) : DC_ECORRUPT;
+    dc_bytes_free(&b);
+    return rc;
+}
+
+/*
+ * Fill table version `v` (a fresh object) with the partitions of segment `seg`:
+ * each partition's chunks are read in chunk order and their deltas appended.
+ * Records {"key": seg, "chunks": {PARTITION: {K: CHUNK_KEY}}} under `mk` in
+ * `segments` for reuse by the next checkpoint.
+ */
+static dc_status load_segment(dc_store *s, const char *seg, json_t *v, const char *mk,
+                              json_t *segments, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    json_t *sj = NULL, *parts = json_object(), *rec = NULL, *chunk = NULL;
+    DC_TRY_ALLOC(parts, err);
+    DC_TRY(get_json(s, seg, &sj, err));
+    json_t *sparts = json_object_get(sj, "partitions");
+    if (!json_is_object(sparts)) {
+        rc = dc_error_set(err, DC_ECORRUPT, "%s%s: no partitions", s->fs->display, seg);
+        goto cleanup;
+    }
+    rec = json_pack("{s:s, s:{}}", "key", seg, "chunks");
+    DC_TRY_ALLOC(rec, err);
+    const char *pk;
+    json_t *sp;
+    json_object_foreach(sparts, pk, sp)
+    {
+        json_t *chunks = json_object_get(sp, "chunks");
+        json_t *mods = json_object_get(sp, "chunk_mod");
+        json_t *p = json_pack("{s:O, s:o, s:[]}", "next_position", json_object_get(sp, "next_position"),
+                              "chunk_mod", mods ? json_copy(mods) : json_object(), "deltas");
+        json_t *keys = json_object();
+        if (!p || !keys || json_object_set_new(parts, pk, p) != 0 ||
+            json_object_set_new(json_object_get(rec, "chunks"), pk, keys) != 0) {
+            json_decref(keys);
+            rc = dc_error_nomem(err);
+            goto cleanup;
+        }
+        if (!json_is_integer(json_object_get(sp, "next_position")) || !json_is_object(chunks)) {
+            rc = dc_error_set(err, DC_ECORRUPT, "%s%s: partition %s is malformed", s->fs->display,
+                              seg, pk);
+            goto cleanup;
+        }
+        /* Chunks in index order (object keys are decimal indices). */
+        json_int_t max_k = -1;
+        const char *kk;
+        json_t *ck;
+        json_object_foreach(chunks, kk, ck) if (atoll(kk) > max_k) max_k = atoll(kk);
+        for (json_int_t k = 0; k <= max_k; k++) {
+            char ks[24];
+            snprintf(ks, sizeof ks, "%lld", (long long)k);
+            const char *ckey = json_string_value(json_object_get(chunks, ks));
+            if (!ckey)
+                continue;
+            DC_TRY(get_json(s, ckey, &chunk, err));
+            json_t *deltas = json_object_get(chunk, "deltas");
+            if (!json_is_array(deltas)) {
+                rc = dc_error_set(err, DC_ECORRUPT, "%s%s: no deltas", s->fs->display, ckey);
+                goto cleanup;
+            }
+            json_array_extend(json_object_get(p, "deltas"), deltas);
+            json_object_set_new(keys, ks, json_string(ckey));
+            json_decref(chunk);
+            chunk = NULL;
+        }
+    }
+    json_object_set(v, "partitions", parts);
+    json_object_set(segments, mk, rec);
+cleanup:
+    json_decref(chunk);
+    json_decref(rec);
+    json_decref(sj);
+    json_decref(parts);
+    return rc;
+}
+
+/*
+ * Write the segment of table version `v` (of the snapshot) under checkpoint
+ * directory `dir`, reusing the chunks of the checkpoint the state was loaded
+ * from (`loaded`: its segments record for this table version, or NULL) that did
+ * not change since (`since`): a checkpoint costs the chunks that changed.
+ */
+static dc_status write_segment(dc_store *s, const json_t *v, const char *dir, const char *tid,
+                               const char *vk, const json_t *loaded, int64_t since, char *key,
+                               size_t keycap, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    json_t *parts = json_object(), *seg = NULL, *chunk = NULL;
+    int n_chunks = 0;
+    DC_TRY_ALLOC(parts, err);
+    const char *pk;
+    json_t *p;
+    json_object_foreach(json_object_get(v, "partitions"), pk, p)
+    {
+        json_t *mods = json_object_get(p, "chunk_mod");
+        json_t *old = loaded ? json_object_get(json_object_get(loaded, "chunks"), pk) : NULL;
+        json_t *keys = json_object();
+        json_t *sp = json_pack("{s:O, s:o, s:o}", "next_position", json_object_get(p, "next_position"),
+                               "chunk_mod", mods ? json_copy(mods) : json_object(), "chunks", keys);
+        if (!sp || json_object_set_new(parts, pk, sp) != 0) {
+            rc = dc_error_nomem(err);
+            goto cleanup;
+        }
+        json_t *deltas = json_object_get(p, "deltas");
+        size_t i = 0, n = json_array_size(deltas);
+        while (i < n) { /* deltas are in position order: group them by chunk */
+            json_int_t k = (json_integer_value(json_object_get(json_array_get(deltas, i), "position")) - 1) /
+                           DC_CHUNK_DELTAS;
+            size_t j = i;
+            while (j < n && (json_integer_value(json_object_get(json_array_get(deltas, j), "position")) - 1) /
+                                    DC_CHUNK_DELTAS == k)
+                j++;
+            char ks[24], ckey[256];
+            snprintf(ks, sizeof ks, "%lld", (long long)k);
+            const char *reuse = json_string_value(json_object_get(old, ks));
+            if (reuse && json_integer_value(json_object_get(mods, ks)) <= since) {
+                snprintf(ckey, sizeof ckey, "%s", reuse);
+            } else {
+                snprintf(ckey, sizeof ckey, "%sc-%s-%s-%d.json", dir, tid, vk, n_chunks++);
+                json_t *arr = json_array();
+                for (size_t d = i; arr && d < j; d++)
+                    json_array_append(arr, json_array_get(deltas, d));
+                chunk = arr ? json_pack("{s:i, s:o}", "format_version", DC_FORMAT_VERSION, "deltas", arr)
+                            : NULL;
+                DC_TRY_ALLOC(chunk, err);
+                rc = put_json(s->fs, ckey, chunk, true, err);
+                json_decref(chunk);
+                chunk = NULL;
+                if (rc == DC_EEXISTS)
+                    rc = DC_OK; /* a concurrent checkpointer of the same state */
+                if (rc != DC_OK)
+                    goto cleanup;
+            }
+            json_object_set_new(keys, ks, json_string(ckey));
+            i = j;
+        }
+    }
+    snprintf(key, keycap, "%st-%s-%s.json", dir, tid, vk);
+    seg = json_pack("{s:i, s:O}", "format_version", DC_FORMAT_VERSION, "partitions", parts);
+    DC_TRY_ALLOC(seg, err);
+    rc = put_json(s->fs, key, seg, true, err);
+    if (rc == DC_EEXISTS)
+        rc = DC_OK;
+cleanup:
+    json_decref(chunk);
+    json_decref(seg);
+    json_decref(parts);
+    return rc;
+}
+
 static dc_status load_checkpoint(dc_store *s, int64_t c, dc_snapshot **out, dc_error *err)
 {
     dc_status rc;
@@ -371,21 +547,9 @@ static dc_status load_checkpoint(dc_store *s, int64_t c, dc_snapshot **out, dc_e
             const char *seg = json_string_value(json_object_get(v, "segment"));
             if (!seg)
                 continue;
-            json_t *sj = NULL;
-            dc_bytes_free(&b);
-            DC_TRY(dc_fs_get(s->fs, seg, &b, err));
-            DC_TRY(dc_json_parse(&sj, (const char *)b.data, (size_t)b.size, seg, err));
-            json_t *parts = json_object_get(sj, "partitions");
-            if (!json_is_object(parts)) {
-                json_decref(sj);
-                rc = dc_error_set(err, DC_ECORRUPT, "%s%s: no partitions", s->fs->display, seg);
-                goto cleanup;
-            }
-            json_object_set(v, "partitions", parts);
-            json_decref(sj);
             char mk[160];
             snprintf(mk, sizeof mk, "%s/%s", tid, vk);
-            json_object_set_new(snap->segments, mk, json_string(seg));
+            DC_TRY(load_segment(s, seg, v, mk, snap->segments, err));
             json_object_del(v, "segment");
         }
     }
@@ -393,30 +557,12 @@ static dc_status load_checkpoint(dc_store *s, int64_t c, dc_snapshot **out, dc_e
     *out = snap;
     snap = NULL;
 cleanup:
-    if (rc == DC_ECORRUPT || (rc == DC_EINVALID && root == NULL)) {
-        /* A checkpoint that does not parse is treated as absent by the caller. */
-    }
     dc_snapshot_unref(snap);
     json_decref(root);
     dc_bytes_free(&b);
     return rc;
 }
 
-static dc_status put_json(dc_fs *fs, const char *key, const json_t *j, bool if_absent,
-                          dc_error *err)
-{
-    dc_strbuf sb;
-    dc_strbuf_init(&sb);
-    dc_status rc = dc_json_dump(&sb, j);
-    if (rc != DC_OK) {
-        dc_strbuf_free(&sb);
-        return dc_error_nomem(err);
-    }
-    rc = if_absent ? dc_fs_put_if_absent(fs, key, sb.data, sb.len, err)
-                   : dc_fs_put(fs, key, sb.data, sb.len, err);
-    dc_strbuf_free(&sb);
-    return rc;
-}
 
 dc_status dc_store_write_checkpoint(dc_store *s, const dc_snapshot *snap, dc_error *err)
 {
@@ -452,25 +598,14 @@ dc_status dc_store_write_checkpoint(dc_store *s, const dc_snapshot *snap, dc_err
             }
             char mk[160];
             snprintf(mk, sizeof mk, "%s/%s", tid, vk);
-            const char *old = json_string_value(json_object_get(snap->segments, mk));
+            const json_t *loaded = json_object_get(snap->segments, mk);
+            const char *old = json_string_value(json_object_get(loaded, "key"));
             json_int_t modified = json_integer_value(json_object_get(v, "modified"));
-            if (old && modified <= snap->checkpoint_version) {
+            if (old && modified <= snap->checkpoint_version)
                 snprintf(key, sizeof key, "%s", old); /* unchanged: share the segment */
-            } else {
-                snprintf(key, sizeof key, "%st-%s-%s.json", dir, tid, vk);
-                json_t *seg = json_pack("{s:i, s:O}", "format_version", DC_FORMAT_VERSION,
-                                        "partitions", json_object_get(v, "partitions"));
-                if (!seg) {
-                    rc = dc_error_nomem(err);
-                    goto cleanup;
-                }
-                rc = put_json(s->fs, key, seg, true, err);
-                json_decref(seg);
-                if (rc == DC_EEXISTS)
-                    rc = DC_OK; /* written by a concurrent checkpointer of the same state */
-                if (rc != DC_OK)
-                    goto cleanup;
-            }
+            else
+                DC_TRY(write_segment(s, v, dir, tid, vk, loaded, snap->checkpoint_version, key,
+                                     sizeof key, err));
             json_object_del(v, "partitions");
             json_object_set_new(v, "segment", json_string(key));
         }

@@ -195,6 +195,21 @@ static dc_status check_file(const json_t *f, dc_error *err)
     return DC_OK;
 }
 
+/* Record that chunk (position - 1) / DC_CHUNK_DELTAS of partition `p` (unshared)
+ * changed at `version`, so the next checkpoint rewrites that chunk only. */
+static dc_status mark_chunk(json_t *p, json_int_t position, int64_t version)
+{
+    char k[24];
+    snprintf(k, sizeof k, "%lld", (long long)((position - 1) / DC_CHUNK_DELTAS));
+    json_t *mods = cow_member(p, "chunk_mod");
+    if (!mods) {
+        mods = json_object();
+        if (!mods || json_object_set_new(p, "chunk_mod", mods) != 0)
+            return DC_ENOMEM;
+    }
+    return json_object_set_new(mods, k, json_integer(version)) == 0 ? DC_OK : DC_ENOMEM;
+}
+
 static void mark_modified(json_t *version_obj, int64_t version)
 {
     json_object_set_new(version_obj, "modified", json_integer(version));
@@ -267,6 +282,8 @@ static dc_status apply_add_delta(json_t *state, const json_t *op, int64_t versio
     if (json_array_append_new(deltas, delta) != 0)
         return dc_error_nomem(err);
     json_object_set_new(p, "next_position", json_integer(pos + 1)); /* STATE-3 */
+    if (mark_chunk(p, pos, version) != DC_OK)
+        return dc_error_nomem(err);
     mark_modified(tv, version);
     return DC_OK;
 }
@@ -364,7 +381,8 @@ static dc_status apply_remove_files(json_t *state, const json_t *op, int64_t ver
             }
             json_t *delta = cow_index(deltas, d);
             json_t *fl = delta ? cow_member(delta, "files") : NULL;
-            if (!fl) {
+            if (!fl ||
+                mark_chunk(p, json_integer_value(json_object_get(delta, "position")), version) != DC_OK) {
                 rc = dc_error_nomem(err);
                 break;
             }

@@ -19,6 +19,9 @@
 #define DC_CATALOG_FILE "_catalog.json"
 #define DC_LAST_CHECKPOINT "_checkpoints/_last.json"
 #define DC_DEFAULT_CHECKPOINT_INTERVAL 16
+/* Deltas per checkpoint chunk: chunk k of a partition holds the live deltas whose
+ * stream positions are in [k * DC_CHUNK_DELTAS + 1, (k + 1) * DC_CHUNK_DELTAS]. */
+#define DC_CHUNK_DELTAS 1024
 
 /* ---- snapshots ----------------------------------------------------------------- */
 
@@ -29,9 +32,11 @@
  *                    "versions": {"N": {"schema", "partition_spec", "properties",
  *                                       "lifecycle", "modified", "partitions":
  *                                       {KEY: {"next_position", "deltas": [...]}}}}}}}
- * "modified" is the last version that changed a table version (for checkpoint
- * segment reuse). `segments` maps "TABLEID/N" to the checkpoint segment key the
- * state was loaded from (NULL when loaded from no checkpoint).
+ * "modified" is the last version that changed a table version, and a partition's
+ * "chunk_mod" maps a chunk index to the last version that changed that chunk
+ * (both for checkpoint reuse). `segments` records what the state was loaded from:
+ * {"TABLEID/N": {"key": SEGMENT_KEY, "chunks": {PARTITION: {K: CHUNK_KEY}}}}
+ * (NULL when loaded from no checkpoint).
  */
 typedef struct dc_snapshot {
     int64_t refs;

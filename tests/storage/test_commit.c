@@ -280,6 +280,91 @@ static void checkpoints_give_the_same_state_as_replay(void **state)
     dc_fs_unref(fs);
 }
 
+static int count_keys(dc_fs *fs, const char *prefix, const char *needle)
+{
+    dc_fs_listing l;
+    dc_error e;
+    assert_int_equal(dc_fs_list_all(fs, prefix, true, &l, &e), DC_OK);
+    int n = 0;
+    for (int64_t i = 0; i < l.n; i++)
+        n += strstr(l.entries[i].key, needle) != NULL;
+    dc_fs_listing_free(&l);
+    return n;
+}
+
+static void checkpoint_chunks_are_reused_until_changed(void **state)
+{
+    /* A checkpoint writes the chunks that changed since the one the state was
+     * loaded from, and the state read back equals the state written (LOG-3). */
+    dc_fs *fs = mem_fs();
+    dc_store *s = new_store(fs, 4);
+    dc_error e;
+    int64_t v;
+    setup_table(s, "t"); /* versions 1, 2 */
+    dc_stxn *t = NULL;
+    assert_int_equal(dc_stxn_begin(&t, s, NULL, &e), DC_OK);
+    for (int i = 0; i < 1100; i++) { /* positions 1..1100: chunk 0 full, chunk 1 partial */
+        char p[64];
+        snprintf(p, sizeof p, "data/t/bulk%d.parquet", i);
+        json_t *o = DELTA("t", "", "add", p);
+        assert_int_equal(dc_stxn_add_op(t, o, &e), DC_OK);
+        json_decref(o);
+    }
+    assert_int_equal(dc_stxn_commit(t, NULL, &v, &e), DC_OK); /* version 3 */
+    dc_stxn_free(t);
+    assert_int_equal(commit_ops(s, &v, &e, 1, DELTA("t", "", "add", "data/t/x4.parquet")), DC_OK);
+    /* Checkpoint 4 wrote both chunks. */
+    assert_int_equal(count_keys(fs, "_checkpoints/00000000000000000004/", "/c-t-1-"), 2);
+    /* A fresh handle loads checkpoint 4; its next checkpoint (8) rewrites only chunk 1. */
+    dc_store *o = NULL;
+    assert_int_equal(dc_store_open(&o, fs, NULL, &e), DC_OK);
+    for (int i = 5; i <= 8; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "data/t/x%d.parquet", i);
+        assert_int_equal(commit_ops(o, &v, &e, 1, DELTA("t", "", "add", p)), DC_OK);
+    }
+    assert_int_equal(v, 8);
+    assert_int_equal(count_keys(fs, "_checkpoints/00000000000000000008/", "/c-t-1-"), 1);
+    /* Removing a file of chunk 0 makes checkpoint 12 rewrite chunk 0 (and not chunk 1). */
+    assert_int_equal(commit_ops(o, &v, &e, 1,
+                                op("{s:s, s:s, s:i, s:s, s:[s]}", "op", "remove_files", "table_id", "t",
+                                   "table_version", 1, "partition", "", "paths", "data/t/bulk7.parquet")),
+                     DC_OK);
+    for (int i = 10; i <= 12; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "data/t/y%d.parquet", i);
+        /* these land in chunk 1 too (positions 1106..) */
+        assert_int_equal(commit_ops(o, &v, &e, 1, DELTA("t", "", "add", p)), DC_OK);
+    }
+    assert_int_equal(v, 12);
+    assert_int_equal(count_keys(fs, "_checkpoints/00000000000000000012/", "/c-t-1-"), 2);
+    dc_store_unref(o);
+    /* Checkpoint 12 read back equals the replay of the log. */
+    dc_snapshot *a = NULL, *r = NULL;
+    assert_int_equal(dc_store_open(&o, fs, NULL, &e), DC_OK);
+    assert_int_equal(dc_store_snapshot_at(o, 12, &a, &e), DC_OK);
+    dc_store_stats st;
+    dc_store_stats_get(o, &st);
+    assert_int_equal(st.entries_read, 0); /* straight from the checkpoint */
+    dc_snapshot_empty(&r, &e);
+    for (int64_t k = 1; k <= 12; k++) {
+        json_t *entry = NULL;
+        assert_int_equal(dc_store_read_entry(o, k, &entry, &e), DC_OK);
+        size_t i, j;
+        json_t *txn, *op1;
+        json_array_foreach(json_object_get(entry, "transactions"), i, txn)
+            json_array_foreach(json_object_get(txn, "operations"), j, op1)
+                assert_int_equal(dc_state_apply(r->state, op1, k, &e), DC_OK);
+        json_decref(entry);
+    }
+    assert_same_state(a->state, r->state);
+    dc_snapshot_unref(a);
+    dc_snapshot_unref(r);
+    dc_store_unref(o);
+    dc_store_unref(s);
+    dc_fs_unref(fs);
+}
+
 static void latest_survives_stale_missing_or_corrupt_hints(void **state)
 {
     dc_fs *fs = mem_fs();
@@ -695,6 +780,7 @@ int main(void)
         cmocka_unit_test(invalid_operations_change_nothing),
         cmocka_unit_test(stream_positions_follow_log_order),
         cmocka_unit_test(checkpoints_give_the_same_state_as_replay),
+        cmocka_unit_test(checkpoint_chunks_are_reused_until_changed),
         cmocka_unit_test(latest_survives_stale_missing_or_corrupt_hints),
         cmocka_unit_test(time_travel_by_version_and_time),
         cmocka_unit_test(conflict_matrix_same_partition),
