@@ -26,6 +26,19 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
+# Python oracles (pyarrow, the reference Arrow/Parquet implementation) in a virtual
+# environment under build/, pinned in tests/oracles/requirements.txt.
+if [ "${DC_SKIP_ORACLES:-0}" != 1 ]; then
+  stamp=build/venv/.requirements
+  if [ ! -x build/venv/bin/python ] || ! cmp -s tests/oracles/requirements.txt "$stamp"; then
+    echo "bootstrap: installing Python test oracles into build/venv" >&2
+    mkdir -p build
+    python3 -m venv build/venv
+    build/venv/bin/pip install --quiet --disable-pip-version-check -r tests/oracles/requirements.txt
+    cp tests/oracles/requirements.txt "$stamp"
+  fi
+fi
+
 if [ "${DC_SKIP_ORACLES:-0}" != 1 ] && [ ! -f tests/oracles/node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so ]; then
   # `npm install` against the committed lockfile (exact versions, integrity-checked):
   # `npm ci` refuses this lockfile because the registry reachable here lists no entries
