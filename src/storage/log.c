@@ -12,6 +12,7 @@
  *        cache of it: one is used only when its root (written last) exists.
  *  LOG-4 Commit timestamps strictly increase with the version.
  */
+#include "storage/lifecycle_int.h"
 #include "storage/storage_int.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@ struct dc_store {
     int64_t interval;
     pthread_mutex_t mu;   /* guards `latest` */
     dc_snapshot *latest;  /* the newest snapshot built by this handle */
+    dc_expiry expiry;     /* newest expiry marker seen, guarded by mu (gc.c, FORMAT.md 9) */
     atomic_int_fast64_t known_latest;
     atomic_int_fast64_t entries_read, checkpoints_read, commits, retries;
 };
@@ -192,6 +194,40 @@ void dc_store__count_commit(dc_store *s, bool retried)
     atomic_fetch_add(retried ? &s->retries : &s->commits, 1);
 }
 
+/* The newest expiry marker, refreshed from the store (one existence check when
+ * nothing changed). Markers only move forward, so the cache only grows. */
+dc_status dc_store__expiry(dc_store *s, dc_expiry *out, dc_error *err)
+{
+    dc_expiry cur;
+    pthread_mutex_lock(&s->mu);
+    cur = s->expiry;
+    pthread_mutex_unlock(&s->mu);
+    dc_status rc = dc_expiry_read(s->fs, &cur, out, err);
+    if (rc != DC_OK)
+        return rc;
+    pthread_mutex_lock(&s->mu);
+    if (out->seq > s->expiry.seq)
+        s->expiry = *out;
+    pthread_mutex_unlock(&s->mu);
+    return DC_OK;
+}
+
+static dc_expiry cached_expiry(dc_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    dc_expiry e = s->expiry;
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static dc_status expired_error(dc_error *err, int64_t version, const dc_expiry *e)
+{
+    return dc_error_set(err, DC_ENOTFOUND,
+                        "version %lld has expired: the oldest retained version is %lld "
+                        "(snapshot expiry); read a version at or after it",
+                        (long long)version, (long long)e->oldest_version);
+}
+
 /* ---- the log ---- */
 
 static dc_status entry_exists(dc_store *s, int64_t v, bool *exists, dc_error *err)
@@ -271,6 +307,8 @@ dc_status dc_store_latest_version(dc_store *s, int64_t *out, dc_error *err)
     }
     /* Exponential probe past lo (which exists, or is 0), then binary search. */
     int64_t step = 1, hi;
+reprobe:
+    step = 1;
     for (;;) {
         if ((rc = entry_exists(s, lo + step, &exists, err)) != DC_OK)
             return rc;
@@ -289,6 +327,16 @@ dc_status dc_store_latest_version(dc_store *s, int64_t *out, dc_error *err)
             lo = mid;
         else
             hi = mid;
+    }
+    /* Expiry deletes the entries before its checkpoint after writing its marker
+     * (gc.c GC-3): a marker not seen now was written after the probe, which was
+     * then right; one seen means entries before its checkpoint may be gone. */
+    dc_expiry ex;
+    if ((rc = dc_store__expiry(s, &ex, err)) != DC_OK)
+        return rc;
+    if (ex.checkpoint_version > lo) {
+        lo = ex.checkpoint_version; /* kept by expiry */
+        goto reprobe;
     }
     int_fast64_t cur = atomic_load(&s->known_latest);
     while (cur < lo && !atomic_compare_exchange_weak(&s->known_latest, &cur, lo))
@@ -434,7 +482,6 @@ static dc_status write_segment(dc_store *s, const json_t *v, const char *dir, co
 {
     dc_status rc = DC_OK;
     json_t *parts = json_object(), *seg = NULL, *chunk = NULL;
-    int n_chunks = 0;
     DC_TRY_ALLOC(parts, err);
     const char *pk;
     json_t *p;
@@ -464,7 +511,11 @@ static dc_status write_segment(dc_store *s, const json_t *v, const char *dir, co
             if (reuse && json_integer_value(json_object_get(mods, ks)) <= since) {
                 snprintf(ckey, sizeof ckey, "%s", reuse);
             } else {
-                snprintf(ckey, sizeof ckey, "%sc-%s-%s-%d.json", dir, tid, vk, n_chunks++);
+                /* Named by what it holds (partition, chunk index), never by a counter:
+                 * a rewrite after a crash may then meet the first writer's object
+                 * (EEXISTS below), and it must hold the same deltas (LOG-3). */
+                snprintf(ckey, sizeof ckey, "%sc-%s-%s-%016llx-%lld.json", dir, tid, vk,
+                         (unsigned long long)dc_hash_bytes(pk, strlen(pk), 0), (long long)k);
                 json_t *arr = json_array();
                 for (size_t d = i; arr && d < j; d++)
                     json_array_append(arr, json_array_get(deltas, d));
@@ -575,6 +626,8 @@ dc_status dc_store_write_checkpoint(dc_store *s, const dc_snapshot *snap, dc_err
     json_t *root = NULL;
     if (!tables)
         return dc_error_nomem(err);
+    /* What a checkpoint before the expiry's holds is garbage (gc.c): never reuse it. */
+    bool may_share = snap->checkpoint_version >= cached_expiry(s).checkpoint_version;
     const char *tid;
     json_t *t0;
     json_object_foreach(json_object_get(snap->state, "tables"), tid, t0)
@@ -598,7 +651,7 @@ dc_status dc_store_write_checkpoint(dc_store *s, const dc_snapshot *snap, dc_err
             }
             char mk[160];
             snprintf(mk, sizeof mk, "%s/%s", tid, vk);
-            const json_t *loaded = json_object_get(snap->segments, mk);
+            const json_t *loaded = may_share ? json_object_get(snap->segments, mk) : NULL;
             const char *old = json_string_value(json_object_get(loaded, "key"));
             json_int_t modified = json_integer_value(json_object_get(v, "modified"));
             if (old && modified <= snap->checkpoint_version)
@@ -645,7 +698,8 @@ static void remember_latest(dc_store *s, dc_snapshot *snap)
 /* A snapshot at `version`, built from the nearest usable base: the cached latest
  * snapshot when it is at or before `version` and not before the checkpoint, else
  * the checkpoint at or before it, else the empty state. */
-dc_status dc_store_snapshot_at(dc_store *s, int64_t version, dc_snapshot **out, dc_error *err)
+static dc_status snapshot_at_once(dc_store *s, int64_t version, const dc_expiry *ex,
+                                  dc_snapshot **out, dc_error *err)
 {
     dc_status rc = DC_OK;
     dc_snapshot *base = NULL, *snap = NULL;
@@ -667,7 +721,8 @@ dc_status dc_store_snapshot_at(dc_store *s, int64_t version, dc_snapshot **out, 
         base = cached;
         cached = NULL;
     } else {
-        for (int tries = 0; c > 0 && tries < 4; tries++, c -= s->interval) {
+        for (int tries = 0; c > 0 && c >= ex->checkpoint_version && tries < 4;
+             tries++, c -= s->interval) {
             rc = load_checkpoint(s, c, &base, NULL);
             if (rc == DC_OK)
                 break;
@@ -677,6 +732,8 @@ dc_status dc_store_snapshot_at(dc_store *s, int64_t version, dc_snapshot **out, 
             }
         }
         rc = DC_OK;
+        if (!base && ex->checkpoint_version > 0 && ex->checkpoint_version <= version)
+            DC_TRY(load_checkpoint(s, ex->checkpoint_version, &base, err)); /* kept by expiry */
         if (!base && cached && cached->version <= version) {
             base = cached;
             cached = NULL;
@@ -725,6 +782,37 @@ cleanup:
     return rc;
 }
 
+/*
+ * The snapshot at `version`. A version before the oldest retained one (FORMAT.md
+ * 9) fails with DC_ENOTFOUND naming the oldest retained version; so does a build
+ * that met a log entry deleted by an expiry this handle had not seen yet.
+ */
+dc_status dc_store_snapshot_at(dc_store *s, int64_t version, dc_snapshot **out, dc_error *err)
+{
+    *out = NULL;
+    pthread_mutex_lock(&s->mu);
+    bool hit = s->latest && s->latest->version == version;
+    pthread_mutex_unlock(&s->mu);
+    dc_expiry ex = cached_expiry(s);
+    if (!hit && version > 0) {
+        dc_status rc = dc_store__expiry(s, &ex, err);
+        if (rc != DC_OK)
+            return rc;
+    }
+    if (version > 0 && version < ex.oldest_version)
+        return expired_error(err, version, &ex);
+    dc_status rc = snapshot_at_once(s, version, &ex, out, err);
+    if (rc == DC_ENOTFOUND && version > 0) {
+        dc_expiry now;
+        if (dc_store__expiry(s, &now, NULL) == DC_OK && now.seq > ex.seq) {
+            if (version < now.oldest_version)
+                return expired_error(err, version, &now);
+            rc = snapshot_at_once(s, version, &now, out, err);
+        }
+    }
+    return rc;
+}
+
 dc_status dc_store_snapshot_latest(dc_store *s, dc_snapshot **out, dc_error *err)
 {
     int64_t v;
@@ -743,6 +831,22 @@ dc_status dc_store_snapshot_at_time(dc_store *s, int64_t ts_ns, dc_snapshot **ou
     dc_status rc = dc_store_latest_version(s, &latest, err);
     if (rc != DC_OK)
         return rc;
+    dc_expiry ex;
+    if ((rc = dc_store__expiry(s, &ex, err)) != DC_OK)
+        return rc;
+    if (ex.oldest_version > 0) { /* the versions before it are gone (FORMAT.md 9) */
+        if ((rc = dc_store_read_entry(s, ex.oldest_version, &e, err)) != DC_OK)
+            return rc;
+        int64_t ts = json_integer_value(json_object_get(e, "timestamp_ns"));
+        json_decref(e);
+        e = NULL;
+        if (ts_ns < ts)
+            return dc_error_set(err, DC_ENOTFOUND,
+                                "the state as of %lld ns has expired: the oldest retained "
+                                "version is %lld, committed at %lld ns",
+                                (long long)ts_ns, (long long)ex.oldest_version, (long long)ts);
+        lo = ex.oldest_version;
+    }
     hi = latest + 1; /* invariant: version lo is at or before ts (0 always is), hi is after */
     while (hi - lo > 1) {
         int64_t mid = lo + (hi - lo) / 2;

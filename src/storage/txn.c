@@ -12,6 +12,7 @@
  *  TXN-4 A transaction whose commit failed can only be freed; one that is
  *        read-only (as of a version or time) accepts no operation.
  */
+#include "storage/lifecycle_int.h"
 #include "storage/storage_int.h"
 
 #include <stdio.h>
@@ -33,6 +34,7 @@ struct dc_stxn {
     bool read_only;
     int max_retries;
     txn_state state;
+    int64_t persist_ttl; /* > 0: persisted under _txn/ (txn_persist.c) */
 };
 
 dc_status dc_stxn_begin(dc_stxn **out, dc_store *s, const dc_stxn_options *opts, dc_error *err)
@@ -67,9 +69,10 @@ dc_status dc_stxn_begin(dc_stxn **out, dc_store *s, const dc_stxn_options *opts,
         if (rc == DC_ENOTFOUND) {
             int64_t latest = 0;
             dc_store_latest_version(s, &latest, NULL);
-            rc = dc_error_set(err, DC_ENOTFOUND,
-                              "version %lld does not exist yet (the latest is %lld)",
-                              (long long)opts->as_of_version, (long long)latest);
+            if (opts->as_of_version > latest) /* else: expired (FORMAT.md 9), said already */
+                rc = dc_error_set(err, DC_ENOTFOUND,
+                                  "version %lld does not exist yet (the latest is %lld)",
+                                  (long long)opts->as_of_version, (long long)latest);
         }
         if (rc != DC_OK)
             goto cleanup;
@@ -118,12 +121,11 @@ dc_status dc_stxn_add_op(dc_stxn *t, const json_t *op, dc_error *err)
                             "are rejected",
                             t->id, (long long)t->snap->version);
     if (!t->work) {
-        t->work = json_copy(t->snap->state);
+        t->work = json_copy(t->snap->state); /* shared until changed (STATE-5) */
         if (!t->work)
             return dc_error_nomem(err);
     }
-    /* Validate on a copy of the object it may touch? dc_state_apply changes nothing
-     * when it fails (STATE-1), so apply directly. */
+    /* dc_state_apply changes nothing when it fails (STATE-1): apply directly. */
     rc = dc_state_apply(t->work, op, t->snap->version + 1, err);
     if (rc != DC_OK)
         return rc;
@@ -201,6 +203,14 @@ static dc_status rebase(dc_stxn *t, json_t *base, int64_t version, int64_t *next
         json_t *txn;
         json_array_foreach(json_object_get(e, "transactions"), i, txn)
         {
+            const char *wid = json_string_value(json_object_get(txn, "id"));
+            if (wid && !strcmp(wid, t->id)) { /* resumed twice: committed elsewhere */
+                json_decref(e);
+                return dc_error_set(err, DC_ECONFLICT,
+                                    "transaction %s was already committed as version %lld "
+                                    "(by another process that resumed it)",
+                                    t->id, (long long)v);
+            }
             rc = dc_conflict_check(t->ops, &t->reads, txn, v, base, err);
             if (rc != DC_OK) {
                 json_decref(e);
@@ -262,6 +272,8 @@ dc_status dc_stxn_commit(dc_stxn *t, const char *message, int64_t *version, dc_e
         t->state = TXN_COMMITTED; /* nothing to write */
         return DC_OK;
     }
+    if (t->persist_ttl > 0) /* FORMAT.md 8: an expired or collected record cannot commit */
+        DC_TRY(dc_txn_record_check_live(t->store, t->id, err));
     int64_t v = t->snap->version + 1, prev_ts = t->snap->timestamp_ns;
     int retries = 0, unknown = 0;
     char key[64];
@@ -310,6 +322,8 @@ dc_status dc_stxn_commit(dc_stxn *t, const char *message, int64_t *version, dc_e
     t->state = TXN_COMMITTED;
     if (version)
         *version = v;
+    if (t->persist_ttl > 0)
+        dc_txn_record_remove(t->store, t->id); /* after the commit: else only garbage */
     /* Checkpoint (best effort, FORMAT.md 5): the state at v is base (or the
      * snapshot) plus our operations. */
     if (v % dc_store_checkpoint_interval(t->store) == 0) {
@@ -339,4 +353,56 @@ void dc_stxn_free(dc_stxn *t)
     dc_free(t->author);
     dc_store_unref(t->store);
     dc_free(t);
+}
+
+/* ---- internal hooks for txn_persist.c and group.c (lifecycle_int.h) ---- */
+
+const json_t *dc_stxn__ops(const dc_stxn *t) { return t->ops; }
+const dc_read_set *dc_stxn__reads(const dc_stxn *t) { return &t->reads; }
+const char *dc_stxn__author(const dc_stxn *t) { return t->author; }
+const char *dc_stxn__token(const dc_stxn *t) { return t->token; }
+int64_t dc_stxn__start_ns(const dc_stxn *t) { return t->start_ns; }
+dc_store *dc_stxn__store(const dc_stxn *t) { return t->store; }
+const dc_snapshot *dc_stxn__snapshot(const dc_stxn *t) { return t->snap; }
+dc_status dc_stxn__check_open(const dc_stxn *t, dc_error *err) { return check_open(t, err); }
+void dc_stxn__finish(dc_stxn *t, bool committed)
+{
+    t->state = committed ? TXN_COMMITTED : TXN_FAILED;
+}
+void dc_stxn__set_persisted(dc_stxn *t, int64_t ttl_ns) { t->persist_ttl = ttl_ns; }
+int64_t dc_stxn__persisted_ttl(const dc_stxn *t) { return t->persist_ttl; }
+
+/*
+ * Rebuild a transaction from its persisted parts (txn_persist.c): a new
+ * transaction on the snapshot at `read_version` with the given identity, whose
+ * operations are re-applied (revalidated) one by one. On failure nothing is
+ * left allocated and the error of the first failing step is returned.
+ */
+dc_status dc_stxn__restore(dc_stxn **out, dc_store *s, const char *id, const char *author,
+                           int64_t start_ns, int64_t read_version, const json_t *ops,
+                           const json_t *data_reads, const json_t *metadata_reads,
+                           dc_error *err)
+{
+    dc_status rc = DC_OK;
+    *out = NULL;
+    dc_stxn *t = NULL;
+    DC_TRY(dc_stxn_begin(&t, s, &(dc_stxn_options){.author = author}, err));
+    dc_snapshot_unref(t->snap);
+    t->snap = NULL;
+    DC_TRY(dc_store_snapshot_at(s, read_version, &t->snap, err));
+    snprintf(t->id, sizeof t->id, "%s", id);
+    t->start_ns = start_ns;
+    size_t i;
+    json_t *op;
+    json_array_foreach(ops, i, op) DC_TRY(dc_stxn_add_op(t, op, err));
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)data_reads, k, v) DC_TRY(dc_stxn_note_read(t, k, true, err));
+    json_object_foreach((json_t *)metadata_reads, k, v)
+        DC_TRY(dc_stxn_note_read(t, k, false, err));
+    *out = t;
+    return DC_OK;
+cleanup:
+    dc_stxn_free(t);
+    return rc;
 }
