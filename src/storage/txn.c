@@ -181,6 +181,44 @@ static dc_status entry_is_ours(dc_stxn *t, int64_t version, bool *ours, dc_error
 }
 
 /*
+ * Check that our operations still apply on `state` (the state after winner entry
+ * `entry` at version `v`), on a copy-on-write copy. DC_ECONFLICT naming the
+ * winner's transactions when they do not.
+ */
+static dc_status revalidate(dc_stxn *t, const json_t *state, int64_t v, const json_t *entry,
+                            dc_error *err)
+{
+    json_t *check = json_copy((json_t *)state);
+    if (!check)
+        return dc_error_nomem(err);
+    dc_status rc = DC_OK;
+    size_t k;
+    json_t *op;
+    json_array_foreach(t->ops, k, op)
+    {
+        if ((rc = dc_state_apply(check, op, v + 1, err)) != DC_OK)
+            break;
+    }
+    json_decref(check);
+    if (rc == DC_OK || rc == DC_ENOMEM)
+        return rc;
+    const json_t *w = json_array_get(json_object_get(entry, "transactions"), 0);
+    const char *id = json_string_value(json_object_get(w, "id"));
+    const char *author = json_string_value(json_object_get(w, "author"));
+    dc_error_prefix(err, "conflict: ");
+    if (err) {
+        char tail[300];
+        snprintf(tail, sizeof tail, "; transaction %s%s%s committed first as version %lld. Retry "
+                 "the transaction on the new state.", id ? id : "?", author ? " by " : "",
+                 author ? author : "", (long long)v);
+        size_t n = strlen(err->message);
+        snprintf(err->message + n, sizeof err->message - n, "%s", tail);
+        err->code = DC_ECONFLICT;
+    }
+    return DC_ECONFLICT;
+}
+
+/*
  * After losing the race for `version`: apply the winners from `version` on to
  * `base` (a state at version-1), checking each against us (TXN-2). On success
  * *next is the version to try next.
@@ -230,30 +268,16 @@ static dc_status rebase(dc_stxn *t, json_t *base, int64_t version, int64_t *next
                 }
             }
         }
+        /* Revalidate our operations on the state after this winner (a name taken,
+         * a table dropped): a failure is a conflict with this winner, named. */
+        if ((rc = revalidate(t, base, v, e, err)) != DC_OK) {
+            json_decref(e);
+            return rc;
+        }
         *prev_ts = json_integer_value(json_object_get(e, "timestamp_ns"));
         json_decref(e);
         e = NULL;
     }
-    /* Revalidate our operations on the new state (a name taken meanwhile, a table
-     * dropped meanwhile): on a copy, so `base` stays the winners' state. */
-    json_t *check = json_copy(base);
-    if (!check)
-        return dc_error_nomem(err);
-    size_t k;
-    json_t *op;
-    json_array_foreach(t->ops, k, op)
-    {
-        rc = dc_state_apply(check, op, v, err);
-        if (rc != DC_OK) {
-            json_decref(check);
-            dc_error_prefix(err, "conflict with commits %lld to %lld: ", (long long)version,
-                            (long long)v - 1);
-            if (err)
-                err->code = DC_ECONFLICT;
-            return DC_ECONFLICT;
-        }
-    }
-    json_decref(check);
     *next = v;
     return DC_OK;
 }
@@ -307,8 +331,10 @@ dc_status dc_stxn_commit(dc_stxn *t, const char *message, int64_t *version, dc_e
         /* Lost the race (TXN-2). */
         if (++retries > t->max_retries) {
             rc = dc_error_set(err, DC_ECONFLICT,
-                              "gave up after losing the race for a log position %d times",
-                              retries - 1);
+                              "gave up after losing the race for a log position %d times; "
+                              "version %lld was committed first by another transaction (see "
+                              "the history). Retry later or raise max_retries.",
+                              retries - 1, (long long)v);
             goto cleanup;
         }
         dc_store__count_commit(t->store, true);

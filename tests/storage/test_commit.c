@@ -625,6 +625,8 @@ static void two_creates_of_one_name_one_wins(void **state)
     assert_int_equal(dc_stxn_commit(a, NULL, &v, &e), DC_OK);
     assert_int_equal(dc_stxn_commit(b, NULL, &v, &e), DC_ECONFLICT);
     assert_non_null(strstr(e.message, "users already exists"));
+    assert_non_null(strstr(e.message, dc_stxn_id(a))); /* names the winner (FORMAT.md 6.1) */
+    assert_non_null(strstr(e.message, "version 2"));
     /* TXN-4: a failed transaction can only be freed. */
     json_t *o3 = NS("z", "z");
     assert_int_equal(dc_stxn_add_op(b, o3, &e), DC_EINVALID);
