@@ -158,6 +158,14 @@ dc_status dc_reader_new(dc_reader **out, const dc_reader_vtable *vt, void *impl,
 dc_status dc_reader_from_batches(dc_reader **out, const dc_schema *schema,
                                  dc_batch *const *batches, int64_t n, dc_error *err);
 
+/* ---- schemas as JSON (schema_json.c) ------------------------------------------- */
+
+#include <jansson.h>
+/* {"fields": [{"name", "type" (a type name), "nullable", "metadata"}], "metadata"}; NULL on ENOMEM. */
+json_t *dc_schema_to_json(const dc_schema *s);
+/* The inverse, validating every member (DC_EINVALID naming the field). */
+dc_status dc_schema_from_json(dc_schema **out, const json_t *j, dc_error *err);
+
 /* ---- value formatting ---------------------------------------------------------- */
 
 typedef enum dc_format_style {
