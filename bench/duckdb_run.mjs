@@ -1,6 +1,6 @@
 // duckdb_run.mjs: run one SQL statement in an in-memory DuckDB and print how long it took.
 //
-//   node bench/duckdb_run.mjs [--info] [--result] SQL
+//   node bench/duckdb_run.mjs [--info] [--result] [--setup SQL]... SQL
 //
 // Prints "ms <elapsed>" on standard output: the wall time of the statement alone
 // (DuckDB is started and connected before the clock starts, and the clock stops once
@@ -29,8 +29,12 @@ function usage(code) {
 let info = false;
 let printResult = false;
 let sql = null;
-for (const a of process.argv.slice(2)) {
-  if (a === '--info') info = true;
+const setup = [];
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--setup' && i + 1 < args.length) setup.push(args[++i]); /* run before the clock */
+  else if (a === '--info') info = true;
   else if (a === '--result') printResult = true;
   else if (a === '-h' || a === '--help') usage(0);
   else if (sql === null) sql = a;
@@ -56,6 +60,14 @@ if (info) {
   process.stdout.write(`threads ${threads}\nversion ${version}\n`);
 }
 
+for (const stmt of setup) {
+  try {
+    await conn.run(stmt);
+  } catch (e) {
+    process.stderr.write(`duckdb_run: the setup statement failed: ${e.message}\n  ${stmt}\n`);
+    process.exit(1);
+  }
+}
 let rows;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();

@@ -54,6 +54,7 @@ void dc_cli_print_json_rows(FILE *out, const dc_schema *schema, dc_batch *const 
 
 int dc_cmd_convert(int argc, char **argv);
 int dc_cmd_show(int argc, char **argv);
+int dc_cmd_inspect(int argc, char **argv);
 int dc_cmd_help(int argc, char **argv);
 int dc_cmd_demo(int argc, char **argv);
 int dc_cmd_version(int argc, char **argv);

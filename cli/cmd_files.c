@@ -24,6 +24,10 @@ enum {
     OPT_INFER_ROWS,
     OPT_NULL,
     OPT_FSYNC,
+    OPT_COMPRESSION,
+    OPT_COMPRESSION_LEVEL,
+    OPT_ROW_GROUP_ROWS,
+    OPT_PAGE_V2,
 };
 
 static int parse_delimiter(const char *cmd, const char *text, char *out)
@@ -86,12 +90,18 @@ int dc_cmd_convert(int argc, char **argv)
         {"infer-rows", required_argument, NULL, OPT_INFER_ROWS},
         {"null", required_argument, NULL, OPT_NULL},
         {"fsync", no_argument, NULL, OPT_FSYNC},
+        {"compression", required_argument, NULL, OPT_COMPRESSION},
+        {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
+        {"row-group-rows", required_argument, NULL, OPT_ROW_GROUP_ROWS},
+        {"page-v2", no_argument, NULL, OPT_PAGE_V2},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
     read_flags rf = {0};
     const char *to = NULL, *out_delim = NULL, *null_string = NULL;
     bool fsync_out = false;
+    dc_parquet_write_options pq;
+    dc_parquet_write_options_init(&pq);
     int c, code = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -111,6 +121,26 @@ int dc_cmd_convert(int argc, char **argv)
             break;
         case OPT_NULL: null_string = optarg; break;
         case OPT_FSYNC: fsync_out = true; break;
+        case OPT_COMPRESSION:
+            if (!dc_parquet_codec_from_name(optarg, &pq.compression))
+                return dc_cli_usage("convert",
+                                    "unknown --compression \"%s\" (snappy, zstd, gzip, lz4, none)",
+                                    optarg);
+            break;
+        case OPT_COMPRESSION_LEVEL: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < -7 || v > 22)
+                return dc_cli_usage("convert", "--compression-level takes -7..22, not \"%s\"",
+                                    optarg);
+            pq.compression_level = (int32_t)v;
+            break;
+        }
+        case OPT_ROW_GROUP_ROWS:
+            if (!dc_cli_parse_count("convert", "--row-group-rows", optarg, &pq.row_group_rows))
+                return DC_EXIT_USAGE;
+            break;
+        case OPT_PAGE_V2: pq.page_v2 = true; break;
         case 'h': return dc_cmd_help(2, (char *[]){"help", "convert", NULL});
         default: return dc_cli_usage("convert", "unknown option");
         }
@@ -122,7 +152,7 @@ int dc_cmd_convert(int argc, char **argv)
     dc_file_format tf = to ? dc_format_from_name(to) : dc_format_from_path(out_path);
     if (tf == DC_FORMAT_UNKNOWN)
         return dc_cli_usage("convert",
-                            to ? "unknown output format \"%s\" (csv, tsv, psv, jsonl)"
+                            to ? "unknown output format \"%s\" (csv, tsv, psv, jsonl, parquet)"
                                : "cannot tell the output format of \"%s\" from its name: give --to",
                             to ? to : out_path);
     if (strcmp(in_path, "-") != 0 && strcmp(in_path, out_path) == 0)
@@ -130,6 +160,7 @@ int dc_cmd_convert(int argc, char **argv)
     dc_write_options wo;
     dc_write_options_init(&wo, tf);
     wo.fsync = fsync_out;
+    wo.parquet = pq;
     if (out_delim && (code = parse_delimiter("convert", out_delim, &wo.csv.delimiter)))
         return code;
     if (null_string)

@@ -26,6 +26,10 @@ static const char CONVERT_HELP[] =
     "  --infer-rows N       rows sampled to infer column types (default 16384)\n"
     "  --batch-rows N       rows per batch (default 65536)\n"
     "  --fsync              make the output durable before exiting\n"
+    "  --compression C      Parquet output: snappy (default), zstd, gzip, lz4, none\n"
+    "  --compression-level N  Parquet output: the codec's level (zstd -7..22, gzip 0..9)\n"
+    "  --row-group-rows N   Parquet output: rows per row group (default 1048576)\n"
+    "  --page-v2            Parquet output: data pages v2 (default v1)\n"
     "\n"
     "Examples:\n"
     "  deltacat convert users.csv users.jsonl\n"
@@ -50,6 +54,22 @@ static const char SHOW_HELP[] =
     "  deltacat show --limit 5 --json events.jsonl\n"
     "  deltacat show --schema users.csv\n";
 
+static const char INSPECT_HELP[] =
+    "Usage: deltacat inspect FILE.parquet [--json]\n"
+    "\n"
+    "Describe a Parquet file from its footer (no data pages are read): the schema\n"
+    "as read and as written, key-value metadata, row groups, and each column\n"
+    "chunk's type, codec, encodings, value count, compressed and uncompressed\n"
+    "sizes, compression ratio, null count and min/max statistics (\"~\" marks a\n"
+    "bound the writer truncated).\n"
+    "\n"
+    "Options:\n"
+    "  -j, --json           everything as one JSON object, for scripts\n"
+    "\n"
+    "Examples:\n"
+    "  deltacat inspect events.parquet\n"
+    "  deltacat inspect --json events.parquet | jq '.row_groups[0].columns[0].statistics'\n";
+
 static const char DEMO_HELP[] =
     "Usage: deltacat demo [--dir DIR]\n"
     "\n"
@@ -70,6 +90,8 @@ const dc_cli_command dc_cli_commands[] = {
     {"convert", "convert a data file between formats (CSV, TSV, PSV, JSONL)", CONVERT_HELP,
      dc_cmd_convert},
     {"show", "print the first rows of a data file as a table or JSON", SHOW_HELP, dc_cmd_show},
+    {"inspect", "describe a Parquet file: schema, row groups, column chunks, statistics",
+     INSPECT_HELP, dc_cmd_inspect},
     {"demo", "a short tour of what deltacat does today", DEMO_HELP, dc_cmd_demo},
     {"help", "show help for a command", HELP_HELP, dc_cmd_help},
     {"version", "print the version", VERSION_HELP, dc_cmd_version},

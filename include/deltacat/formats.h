@@ -50,9 +50,40 @@ typedef struct dc_read_options {
     dc_csv_options csv;
 } dc_read_options;
 
+/** Parquet page compression codecs (the values are parquet.thrift's). */
+typedef enum dc_parquet_codec {
+    DC_PARQUET_UNCOMPRESSED = 0,
+    DC_PARQUET_SNAPPY = 1,
+    DC_PARQUET_GZIP = 2,
+    DC_PARQUET_ZSTD = 6,
+    DC_PARQUET_LZ4_RAW = 7,
+} dc_parquet_codec;
+
+/** Options of the Parquet writer (dc_parquet_write_options_init gives the defaults). */
+typedef struct dc_parquet_write_options {
+    dc_parquet_codec compression; /**< SNAPPY by default */
+    int32_t compression_level;    /**< 0: the codec's default (ZSTD 1, GZIP 6) */
+    int64_t row_group_rows;       /**< rows per row group (default 1048576) */
+    int64_t row_group_bytes;      /**< flush a row group once its encoded pages reach this
+                                       (default 128 MiB): the writer's memory bound */
+    int64_t page_bytes;           /**< target uncompressed size of a data page (1 MiB) */
+    int64_t page_rows;            /**< at most this many rows per data page (20000) */
+    int64_t dictionary_bytes;     /**< a column chunk falls back to PLAIN once its
+                                       dictionary passes this size (1 MiB) */
+    bool dictionary;              /**< RLE_DICTIONARY encoding (default true) */
+    bool page_v2;                 /**< data pages v2 (default false: v1) */
+    bool statistics;              /**< statistics and the page index (default true) */
+    int32_t threads;              /**< threads encoding columns (default 2; 1: the caller's) */
+} dc_parquet_write_options;
+
+void dc_parquet_write_options_init(dc_parquet_write_options *o);
+/** "snappy", "zstd", "gzip", "lz4" / "lz4_raw", "none" / "uncompressed" (any case). */
+bool dc_parquet_codec_from_name(const char *name, dc_parquet_codec *out);
+
 typedef struct dc_write_options {
     dc_csv_options csv;
     bool fsync;                /**< make the written file durable before returning */
+    dc_parquet_write_options parquet;
 } dc_write_options;
 
 /** Fill with the defaults for `format` (delimiters follow it). */

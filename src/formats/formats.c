@@ -3,6 +3,7 @@
  * the generic file reader / writer entry points over the per-format code.
  */
 #include "formats/formats_int.h"
+#include "formats/parquet/parquet_int.h"
 
 #include <strings.h>
 
@@ -73,6 +74,7 @@ void dc_write_options_init(dc_write_options *o, dc_file_format format)
 {
     memset(o, 0, sizeof *o);
     csv_defaults(&o->csv, format);
+    dc_parquet_write_options_init(&o->parquet);
 }
 
 static dc_status resolve(dc_file_format *f, const char *path, const char *verb, dc_error *err)
@@ -84,9 +86,6 @@ static dc_status resolve(dc_file_format *f, const char *path, const char *verb, 
                             "%s: cannot tell the format to %s from the file name; name it with "
                             "an extension (.csv, .tsv, .psv, .jsonl, .parquet) or give the format",
                             path, verb);
-    if (*f == DC_FORMAT_PARQUET)
-        return dc_error_set(err, DC_EUNSUPPORTED,
-                            "%s: Parquet is not supported by this build yet", path);
     return DC_OK;
 }
 
@@ -113,6 +112,10 @@ dc_status dc_file_reader_open(dc_reader **out, const char *path, dc_file_format 
         return dc_csv_reader_open(out, in, opts, err);
     case DC_FORMAT_JSONL:
         return dc_jsonl_reader_open(out, in, opts, err);
+    case DC_FORMAT_PARQUET: {
+        dc_pq_read_options po = {.batch_rows = opts->batch_rows};
+        return dc_pq_reader_open_input(out, in, &po, err);
+    }
     default:
         dc_input_close(in);
         return dc_error_set(err, DC_EUNSUPPORTED, "%s: unsupported format", path);
@@ -186,6 +189,9 @@ dc_status dc_file_write(dc_reader *in, const char *path, dc_file_format format,
         break;
     case DC_FORMAT_JSONL:
         DC_TRY(dc_jsonl_writer_open(&w, o, dc_reader_schema(in), err));
+        break;
+    case DC_FORMAT_PARQUET:
+        DC_TRY(dc_parquet_writer_open(&w, o, dc_reader_schema(in), &opts->parquet, err));
         break;
     default:
         rc = dc_error_set(err, DC_EUNSUPPORTED, "%s: unsupported format", path);

@@ -1,0 +1,665 @@
+/*
+ * reader.c: the Parquet batch reader: row groups and batches, and Arrow
+ * arrays assembled from each leaf's levels and dense values (see the notes in
+ * reader_int.h for how slots, nulls and list offsets follow from the levels).
+ */
+#include "formats/parquet/reader_int.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* ---- physical values -> Arrow values ---- */
+
+static dc_status new_buffer(dc_buffer **out, int64_t size, dc_error *err)
+{
+    *out = dc_buffer_new(size, true);
+    return *out ? DC_OK : dc_error_nomem(err);
+}
+
+static dc_status take_bytes(dc_buffer **out, dc_bytes *b, dc_error *err)
+{
+    *out = dc_bytes_finish(b);
+    return *out ? DC_OK : dc_error_nomem(err);
+}
+
+/* Big-endian two's complement (len bytes) into a little-endian integer of w bytes. */
+static bool be_to_le(uint8_t *out, int32_t w, const uint8_t *be, int64_t len)
+{
+    uint8_t sign = len > 0 && (be[0] & 0x80) ? 0xFF : 0x00;
+    int64_t skip = len > w ? len - w : 0;
+    for (int64_t k = 0; k < skip; k++)
+        if (be[k] != sign)
+            return false;
+    if (skip > 0 && ((be[skip] ^ sign) & 0x80))
+        return false;
+    int64_t n = len - skip;
+    for (int64_t k = 0; k < n; k++)
+        out[k] = be[len - 1 - k];
+    memset(out + n, sign, (size_t)(w - n));
+    return true;
+}
+
+dc_status pqr_convert(const dc_pq_leaf *L, dc_bytes *vals, dc_bytes *ends, int64_t nv,
+                      bool check_utf8, dc_buffer **values, dc_buffer **offsets, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_buffer *b = NULL;
+    *values = *offsets = NULL;
+    switch (L->conv) {
+    case PQR_CV_NULL: return DC_OK;
+    case PQR_CV_COPY:
+    case PQR_CV_BOOL: return take_bytes(values, vals, err);
+    case PQR_CV_UTF8:
+    case PQR_CV_BINARY:
+        if (ends->size == 0) {
+            int32_t zero = 0;
+            if (dc_bytes_append(ends, &zero, 4) != DC_OK)
+                return dc_error_nomem(err);
+        }
+        if (L->conv == PQR_CV_UTF8 && check_utf8 && nv > 0) {
+            const int32_t *o = (const int32_t *)ends->data;
+            int64_t total = o[nv];
+            if (!dc_utf8_valid((const char *)vals->data, total))
+                return dc_error_set(err, DC_ECORRUPT, "a string value is not valid UTF-8");
+            for (int64_t i = 1; i < nv; i++)
+                if (o[i] < total && (vals->data[o[i]] & 0xC0) == 0x80)
+                    return dc_error_set(err, DC_ECORRUPT,
+                                        "string value %" PRId64 " is not valid UTF-8", i);
+        }
+        DC_TRY(take_bytes(offsets, ends, err));
+        return take_bytes(values, vals, err);
+    default: break;
+    }
+    int32_t w = L->type->byte_width;
+    const uint8_t *in = vals->data;
+    DC_TRY(new_buffer(&b, nv * w, err));
+    uint8_t *o = b->data;
+    switch (L->conv) {
+    case PQR_CV_I32_I8:
+        for (int64_t i = 0; i < nv; i++)
+            o[i] = in[i * 4];
+        break;
+    case PQR_CV_I32_I16:
+        for (int64_t i = 0; i < nv; i++)
+            memcpy(o + i * 2, in + i * 4, 2);
+        break;
+    case PQR_CV_I32_DEC:
+    case PQR_CV_I64_DEC:
+        for (int64_t i = 0; i < nv; i++) {
+            int64_t v;
+            if (L->conv == PQR_CV_I32_DEC) {
+                int32_t v32;
+                memcpy(&v32, in + i * 4, 4);
+                v = v32;
+            } else {
+                memcpy(&v, in + i * 8, 8);
+            }
+            memcpy(o + i * w, &v, 8);
+            memset(o + i * w + 8, v < 0 ? 0xFF : 0, (size_t)(w - 8));
+        }
+        break;
+    case PQR_CV_INT96:
+        for (int64_t i = 0; i < nv; i++) {
+            uint64_t nanos;
+            int32_t jd;
+            memcpy(&nanos, in + i * 12, 8);
+            memcpy(&jd, in + i * 12 + 8, 4);
+            uint64_t v = (uint64_t)((int64_t)jd - 2440588) * UINT64_C(86400000000000) + nanos;
+            memcpy(o + i * 8, &v, 8);
+        }
+        break;
+    case PQR_CV_BE_DEC:
+        for (int64_t i = 0; i < nv; i++) {
+            const uint8_t *be;
+            int64_t len;
+            if (L->el->type == DC_PQ_TYPE_BYTE_ARRAY) {
+                const int32_t *e = (const int32_t *)ends->data;
+                be = in + e[i];
+                len = e[i + 1] - e[i];
+            } else {
+                be = in + i * L->width;
+                len = L->width;
+            }
+            if (!be_to_le(o + i * w, w, be, len)) {
+                rc = dc_error_set(err, DC_ECORRUPT, "decimal value %" PRId64 " does not fit %s", i,
+                                  w == 16 ? "decimal128" : "decimal256");
+                goto cleanup;
+            }
+        }
+        break;
+    default:
+        rc = dc_error_set(err, DC_EINTERNAL, "unknown value conversion %d", L->conv);
+        goto cleanup;
+    }
+    b->size = nv * w;
+    *values = b;
+    b = NULL;
+cleanup:
+    dc_buffer_unref(b);
+    return rc;
+}
+
+/* ---- assembly ---- */
+
+typedef struct pqr_reader {
+    dc_pq_file *f;
+    int32_t *top;
+    int32_t n_top;
+    pqr_column *cols;
+    int32_t n_cols;
+    int32_t *col_of_leaf; /* index into cols, or -1 */
+    int32_t *rgs;
+    int32_t n_rgs, rg_i;
+    int64_t rows_left, batch_rows;
+    dc_pq_codec_ctx *codec;
+    dc_pq_codec_ctx *codec2[PQR_MAX_THREADS]; /* one per extra worker thread */
+    int32_t threads;
+    dc_pq_row_group_filter filter;
+    void *filter_user;
+} pqr_reader;
+
+static inline uint32_t lev(const uint32_t *a, int64_t i)
+{
+    return a ? a[i] : 0;
+}
+
+typedef struct levels {
+    const uint32_t *def, *rep;
+    int64_t n;
+} levels;
+
+static levels levels_of(const pqr_column *c)
+{
+    levels l = {c->L->max_def > 0 ? (const uint32_t *)c->out_def.data : NULL,
+                c->L->max_rep > 0 ? (const uint32_t *)c->out_rep.data : NULL, c->out_n};
+    return l;
+}
+
+static dc_status assembly_corrupt(pqr_reader *r, const pqr_node *nd, dc_error *err)
+{
+    return dc_error_set(
+        err, DC_ECORRUPT, "%s: row group %d: the levels of column %s do not fit the schema (%s)",
+        r->f->in->name, r->rgs[r->rg_i - 1], r->f->leaves[nd->leaf].path, nd->field.name);
+}
+
+/* Slots and validity of a non-list node: *valid NULL when no slot is null. */
+static dc_status node_slots(const pqr_node *nd, levels l, int64_t *slots, dc_buffer **valid,
+                            int64_t *nulls, dc_error *err)
+{
+    int64_t s = 0, z = 0;
+    *valid = NULL;
+    if (!l.def && !l.rep) {
+        *slots = l.n;
+        *nulls = 0;
+        return DC_OK;
+    }
+    for (int64_t i = 0; i < l.n; i++)
+        if (lev(l.rep, i) <= (uint32_t)nd->rep && lev(l.def, i) >= (uint32_t)nd->slot_def) {
+            s++;
+            z += lev(l.def, i) < (uint32_t)nd->null_def;
+        }
+    *slots = s;
+    *nulls = z;
+    if (z == 0)
+        return DC_OK;
+    dc_status rc = new_buffer(valid, (s + 7) / 8, err);
+    if (rc != DC_OK)
+        return rc;
+    uint8_t *bits = (*valid)->data;
+    int64_t j = 0;
+    for (int64_t i = 0; i < l.n; i++)
+        if (lev(l.rep, i) <= (uint32_t)nd->rep && lev(l.def, i) >= (uint32_t)nd->slot_def) {
+            if (lev(l.def, i) >= (uint32_t)nd->null_def)
+                dc_bit_set(bits, j);
+            j++;
+        }
+    return DC_OK;
+}
+
+static dc_status build_leaf(pqr_reader *r, const pqr_node *nd, dc_array **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    pqr_column *c = &r->cols[r->col_of_leaf[nd->leaf]];
+    const dc_pq_leaf *L = c->L;
+    dc_buffer *valid = NULL, *values = NULL, *offsets = NULL, *spread = NULL;
+    int64_t slots, nulls;
+    DC_TRY(node_slots(nd, levels_of(c), &slots, &valid, &nulls, err));
+    if (slots - nulls != c->out_nv && L->conv != PQR_CV_NULL) {
+        rc = assembly_corrupt(r, nd, err);
+        goto cleanup;
+    }
+    if (L->el->type == DC_PQ_TYPE_BYTE_ARRAY)
+        c->last_bytes = c->out_vals.size + c->out_vals.size / 8;
+    rc = pqr_convert(L, &c->out_vals, &c->out_ends, c->out_nv, c->out_plain_utf8, &values, &offsets,
+                     err);
+    if (rc != DC_OK) {
+        rc = pqr_column_fail(c, rc, err);
+        goto cleanup;
+    }
+    if (L->conv == PQR_CV_NULL) {
+        DC_TRY(dc_array_make(out, L->type, slots, 0, slots, NULL, 0, NULL, 0, NULL, err));
+        goto cleanup;
+    }
+    if (nulls > 0) {
+        const uint8_t *bits = valid->data;
+        int64_t k = 0;
+        if (offsets) {
+            DC_TRY(new_buffer(&spread, (slots + 1) * 4, err));
+            const int32_t *src = (const int32_t *)offsets->data;
+            int32_t *dst = (int32_t *)spread->data;
+            dst[0] = src[0];
+            for (int64_t j = 0; j < slots; j++) {
+                if (dc_bit_get(bits, j))
+                    k++;
+                dst[j + 1] = src[k];
+            }
+            dc_buffer_unref(offsets);
+            offsets = spread;
+        } else if (L->conv == PQR_CV_BOOL) {
+            DC_TRY(new_buffer(&spread, (slots + 7) / 8, err));
+            for (int64_t j = 0; j < slots; j++)
+                if (dc_bit_get(bits, j) && dc_bit_get(values->data, k++))
+                    dc_bit_set(spread->data, j);
+            dc_buffer_unref(values);
+            values = spread;
+        } else {
+            int32_t w = L->type->byte_width;
+            DC_TRY(new_buffer(&spread, slots * w, err));
+            const uint8_t *src = values->data;
+            uint8_t *dst = spread->data;
+            switch (w) {
+#define SPREAD(W)                                                                                  \
+    for (int64_t j = 0; j < slots; j++)                                                            \
+        if (dc_bit_get(bits, j))                                                                   \
+            memcpy(dst + j * (W), src + (k++) * (W), (W));                                         \
+    break
+            case 1: SPREAD(1);
+            case 2: SPREAD(2);
+            case 4: SPREAD(4);
+            case 8: SPREAD(8);
+            case 16: SPREAD(16);
+            default: SPREAD(w);
+#undef SPREAD
+            }
+            dc_buffer_unref(values);
+            values = spread;
+        }
+        spread = NULL;
+    }
+    dc_buffer *bufs[3] = {valid, offsets ? offsets : values, offsets ? values : NULL};
+    DC_TRY(dc_array_make(out, L->type, slots, 0, nulls, bufs, dc_type_n_buffers(L->type), NULL, 0,
+                         NULL, err));
+cleanup:
+    dc_buffer_unref(valid);
+    dc_buffer_unref(values);
+    dc_buffer_unref(offsets);
+    dc_buffer_unref(spread);
+    return rc;
+}
+
+static dc_status build_node(pqr_reader *r, const pqr_node *nd, dc_array **out, dc_error *err);
+
+static dc_status build_struct(pqr_reader *r, const pqr_node *nd, dc_array **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_buffer *valid = NULL;
+    int64_t slots, nulls;
+    dc_array **kids = dc_calloc((size_t)DC_MAX(nd->n_children, 1), sizeof *kids);
+    if (!kids)
+        return dc_error_nomem(err);
+    DC_TRY(
+        node_slots(nd, levels_of(&r->cols[r->col_of_leaf[nd->leaf]]), &slots, &valid, &nulls, err));
+    for (int32_t i = 0; i < nd->n_children; i++) {
+        DC_TRY(build_node(r, &nd->children[i], &kids[i], err));
+        if (kids[i]->length != slots) {
+            rc = assembly_corrupt(r, &nd->children[i], err);
+            goto cleanup;
+        }
+    }
+    DC_TRY(dc_array_make(out, nd->field.type, slots, 0, nulls, &valid, 1, kids, nd->n_children,
+                         NULL, err));
+cleanup:
+    for (int32_t i = 0; i < nd->n_children; i++)
+        dc_array_unref(kids[i]);
+    dc_free(kids);
+    dc_buffer_unref(valid);
+    return rc;
+}
+
+static dc_status build_list(pqr_reader *r, const pqr_node *nd, dc_array **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_buffer *valid = NULL, *offs = NULL;
+    dc_array *child = NULL;
+    dc_bytes ob, vb;
+    dc_bytes_init(&ob);
+    dc_bytes_init(&vb);
+    levels l = levels_of(&r->cols[r->col_of_leaf[nd->leaf]]);
+    int64_t slots = 0, nulls = 0, cur = 0;
+    const uint32_t urep = (uint32_t)nd->rep, erep = (uint32_t)nd->elem_rep;
+    const uint32_t sdef = (uint32_t)nd->slot_def, ndef = (uint32_t)nd->null_def,
+                   edef = (uint32_t)nd->elem_def;
+    /* first pass: slots (for the buffers' sizes) */
+    for (int64_t i = 0; i < l.n; i++)
+        if (lev(l.rep, i) <= urep && lev(l.def, i) >= sdef)
+            slots++;
+    if (dc_bytes_resize(&ob, (slots + 1) * 4) != DC_OK ||
+        dc_bytes_resize(&vb, (slots + 7) / 8) != DC_OK)
+        DC_TRY(dc_error_nomem(err));
+    int32_t *o = (int32_t *)ob.data;
+    int64_t j = 0;
+    for (int64_t i = 0; i < l.n; i++) {
+        uint32_t rp = lev(l.rep, i), d = lev(l.def, i);
+        if (rp <= urep) {
+            if (d < sdef)
+                continue;
+            o[j] = (int32_t)cur;
+            if (d >= ndef)
+                dc_bit_set(vb.data, j);
+            else
+                nulls++;
+            j++;
+            cur += d >= edef;
+        } else if (rp == erep && j > 0) {
+            cur += d >= edef;
+        }
+        if (cur > INT32_MAX) {
+            rc = dc_error_set(err, DC_EUNSUPPORTED,
+                              "%s: a list column %s has more than 2^31 "
+                              "elements in one batch; read smaller batches",
+                              r->f->in->name, nd->field.name);
+            goto cleanup;
+        }
+    }
+    o[slots] = (int32_t)cur;
+    DC_TRY(build_node(r, &nd->children[0], &child, err));
+    if (child->length != cur) {
+        rc = assembly_corrupt(r, &nd->children[0], err);
+        goto cleanup;
+    }
+    DC_TRY(take_bytes(&offs, &ob, err));
+    if (nulls > 0)
+        DC_TRY(take_bytes(&valid, &vb, err));
+    dc_buffer *bufs[2] = {valid, offs};
+    DC_TRY(dc_array_make(out, nd->field.type, slots, 0, nulls, bufs, 2, &child, 1, NULL, err));
+cleanup:
+    dc_bytes_free(&ob);
+    dc_bytes_free(&vb);
+    dc_buffer_unref(valid);
+    dc_buffer_unref(offs);
+    dc_array_unref(child);
+    return rc;
+}
+
+static dc_status build_node(pqr_reader *r, const pqr_node *nd, dc_array **out, dc_error *err)
+{
+    *out = NULL;
+    switch (nd->kind) {
+    case PQR_LEAF: return build_leaf(r, nd, out, err);
+    case PQR_STRUCT: return build_struct(r, nd, out, err);
+    default: return build_list(r, nd, out, err);
+    }
+}
+
+/* ---- the reader ---- */
+
+static void reader_destroy(dc_reader *rd)
+{
+    pqr_reader *r = rd->impl;
+    if (!r)
+        return;
+    for (int32_t i = 0; i < r->n_cols; i++)
+        pqr_column_clear(&r->cols[i]);
+    dc_free(r->cols);
+    dc_free(r->col_of_leaf);
+    dc_free(r->top);
+    dc_free(r->rgs);
+    dc_pq_codec_ctx_free(r->codec);
+    for (int i = 0; i < PQR_MAX_THREADS; i++)
+        dc_pq_codec_ctx_free(r->codec2[i]);
+    dc_pq_file_free(r->f);
+    dc_free(r);
+}
+
+/* Move to the next row group with rows that the filter keeps; false at the end. */
+static dc_status next_row_group(pqr_reader *r, bool *more, dc_error *err)
+{
+    *more = false;
+    while (r->rg_i < r->n_rgs) {
+        int32_t g = r->rgs[r->rg_i++];
+        int64_t rows = r->f->meta.row_groups[g].num_rows;
+        if (rows == 0 || (r->filter && !r->filter(r->f, g, r->filter_user)))
+            continue;
+        for (int32_t i = 0; i < r->n_cols; i++) {
+            dc_status rc = pqr_column_start(&r->cols[i], g, err);
+            if (rc != DC_OK)
+                return rc;
+        }
+        r->rows_left = rows;
+        *more = true;
+        return DC_OK;
+    }
+    return DC_OK;
+}
+
+/*
+ * One batch is decoded field by field: a top-level field owns its columns, so
+ * fields are independent and the reader's threads take them from a shared
+ * counter. Chunk reads (I/O) happen before, on the calling thread.
+ */
+typedef struct pqr_batch_job {
+    pqr_reader *r;
+    int64_t rows;
+    dc_array **arrays;
+    atomic_int next;
+    dc_status *rcs; /* per field */
+    dc_error *errs; /* per field */
+} pqr_batch_job;
+
+typedef struct pqr_worker {
+    pqr_batch_job *job;
+    dc_pq_codec_ctx *codec;
+} pqr_worker;
+
+static dc_status decode_field(pqr_reader *r, int32_t k, int64_t n, dc_pq_codec_ctx *codec,
+                              dc_array **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    const pqr_node *nd = &r->f->root.children[r->top[k]];
+    for (int32_t i = 0; i < r->n_cols; i++) {
+        pqr_column *c = &r->cols[i];
+        if (c->L->top != r->top[k])
+            continue;
+        c->codec = codec;
+        DC_TRY(pqr_column_read_rows(c, n, err));
+    }
+    DC_TRY(build_node(r, nd, out, err));
+    if ((*out)->length != n)
+        rc = assembly_corrupt(r, nd, err);
+cleanup:
+    return rc;
+}
+
+static void *worker_main(void *arg)
+{
+    pqr_worker *w = arg;
+    pqr_batch_job *job = w->job;
+    for (;;) {
+        int k = atomic_fetch_add(&job->next, 1);
+        if (k >= job->r->n_top)
+            break;
+        dc_error_clear(&job->errs[k]);
+        job->rcs[k] = decode_field(job->r, k, job->rows, w->codec, &job->arrays[k], &job->errs[k]);
+        if (job->rcs[k] != DC_OK)
+            break;
+    }
+    return NULL;
+}
+
+static dc_status reader_next(dc_reader *rd, dc_batch **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    pqr_reader *r = rd->impl;
+    dc_array **arrays = NULL;
+    pqr_batch_job job = {.r = r};
+    pthread_t tids[PQR_MAX_THREADS];
+    pqr_worker workers[PQR_MAX_THREADS + 1];
+    int started = 0;
+    *out = NULL;
+    if (r->rows_left == 0) {
+        bool more;
+        DC_TRY(next_row_group(r, &more, err));
+        if (!more)
+            return DC_OK;
+    }
+    int64_t n = DC_MIN(r->rows_left, r->batch_rows);
+    int32_t nt = DC_MAX(r->n_top, 1);
+    arrays = dc_calloc((size_t)nt, sizeof *arrays);
+    job.rcs = dc_calloc((size_t)nt, sizeof *job.rcs);
+    job.errs = dc_malloc((size_t)nt * sizeof *job.errs);
+    DC_TRY_ALLOC(arrays, err);
+    DC_TRY_ALLOC(job.rcs, err);
+    DC_TRY_ALLOC(job.errs, err);
+    job.rows = n;
+    job.arrays = arrays;
+    atomic_init(&job.next, 0);
+    int extra = DC_MIN(r->threads, r->n_top) - 1;
+    for (int i = 0; i < extra; i++) {
+        workers[i] = (pqr_worker){&job, r->codec2[i]};
+        if (pthread_create(&tids[i], NULL, worker_main, &workers[i]) != 0)
+            break;
+        started++;
+    }
+    workers[PQR_MAX_THREADS] = (pqr_worker){&job, r->codec};
+    worker_main(&workers[PQR_MAX_THREADS]);
+    for (int i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    for (int32_t k = 0; k < r->n_top; k++)
+        if (job.rcs[k] != DC_OK) { /* the first failing field, whatever the timing */
+            rc = job.rcs[k];
+            if (err)
+                *err = job.errs[k];
+            goto cleanup;
+        }
+    for (int32_t k = 0; k < r->n_top; k++)
+        if (!arrays[k]) { /* a worker stopped after another field failed: cannot happen */
+            rc = dc_error_set(err, DC_EINTERNAL, "a field of the batch was not decoded");
+            goto cleanup;
+        }
+    for (int32_t i = 0; i < r->n_cols; i++)
+        pqr_column_reset_output(&r->cols[i]);
+    DC_TRY(dc_batch_new(out, rd->schema, arrays, n, err));
+    r->rows_left -= n;
+cleanup:
+    for (int32_t k = 0; arrays && k < r->n_top; k++)
+        dc_array_unref(arrays[k]);
+    dc_free(arrays);
+    dc_free(job.rcs);
+    dc_free(job.errs);
+    return rc;
+}
+
+static const dc_reader_vtable PQR_VT = {reader_next, reader_destroy};
+
+dc_status dc_pq_reader_open(dc_reader **out, dc_pq_file *f, const dc_pq_read_options *opts,
+                            dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_schema *schema = NULL;
+    dc_field *fields = NULL;
+    *out = NULL;
+    pqr_reader *r = dc_calloc(1, sizeof *r);
+    if (!r) {
+        dc_pq_file_free(f);
+        return dc_error_nomem(err);
+    }
+    r->f = f;
+    const dc_schema *fs = f->schema;
+    r->batch_rows = opts && opts->batch_rows > 0 ? opts->batch_rows : 65536;
+    if (opts) {
+        r->filter = opts->filter;
+        r->filter_user = opts->filter_user;
+    }
+    /* projection */
+    r->n_top = opts && opts->columns ? opts->n_columns : fs->n_fields;
+    r->top = dc_calloc((size_t)DC_MAX(r->n_top, 1), sizeof *r->top);
+    fields = dc_calloc((size_t)DC_MAX(r->n_top, 1), sizeof *fields);
+    r->col_of_leaf = dc_calloc((size_t)DC_MAX(f->n_leaves, 1), sizeof *r->col_of_leaf);
+    r->cols = dc_calloc((size_t)DC_MAX(f->n_leaves, 1), sizeof *r->cols);
+    DC_TRY_ALLOC(r->top, err);
+    DC_TRY_ALLOC(fields, err);
+    DC_TRY_ALLOC(r->col_of_leaf, err);
+    DC_TRY_ALLOC(r->cols, err);
+    for (int32_t k = 0; k < r->n_top; k++) {
+        if (opts && opts->columns) {
+            int32_t idx = dc_schema_find(fs, opts->columns[k]);
+            if (idx < 0) {
+                rc = dc_error_set(err, DC_ENOTFOUND, "%s: no column \"%s\" in the file",
+                                  f->in->name, opts->columns[k]);
+                goto cleanup;
+            }
+            for (int32_t j = 0; j < k; j++)
+                if (r->top[j] == idx) {
+                    rc = dc_error_set(err, DC_EINVALID, "%s: column \"%s\" is asked for twice",
+                                      f->in->name, opts->columns[k]);
+                    goto cleanup;
+                }
+            r->top[k] = idx;
+        } else {
+            r->top[k] = k;
+        }
+        fields[k] = fs->fields[r->top[k]];
+    }
+    DC_TRY(dc_pq_codec_ctx_new(&r->codec, err));
+    r->threads = opts && opts->threads > 0 ? opts->threads : 2;
+    r->threads = DC_MIN(r->threads, PQR_MAX_THREADS);
+    for (int32_t i = 0; i + 1 < DC_MIN(r->threads, r->n_top); i++)
+        DC_TRY(dc_pq_codec_ctx_new(&r->codec2[i], err));
+    for (int32_t i = 0; i < f->n_leaves; i++) {
+        r->col_of_leaf[i] = -1;
+        for (int32_t k = 0; k < r->n_top; k++)
+            if (f->leaves[i].top == r->top[k]) {
+                r->col_of_leaf[i] = r->n_cols;
+                pqr_column_init(&r->cols[r->n_cols++], f, i, r->codec);
+                break;
+            }
+    }
+    /* row groups */
+    r->n_rgs = opts && opts->row_groups ? opts->n_row_groups : (int32_t)f->meta.n_row_groups;
+    r->rgs = dc_calloc((size_t)DC_MAX(r->n_rgs, 1), sizeof *r->rgs);
+    DC_TRY_ALLOC(r->rgs, err);
+    for (int32_t i = 0; i < r->n_rgs; i++) {
+        int32_t g = opts && opts->row_groups ? opts->row_groups[i] : i;
+        if (g < 0 || g >= f->meta.n_row_groups) {
+            rc = dc_error_set(err, DC_EINVALID, "%s: no row group %d (the file has %" PRId64 ")",
+                              f->in->name, g, f->meta.n_row_groups);
+            goto cleanup;
+        }
+        r->rgs[i] = g;
+    }
+    schema = dc_schema_new(fields, r->n_top, &fs->metadata);
+    DC_TRY_ALLOC(schema, err);
+    rc = dc_reader_new(out, &PQR_VT, r, schema, err);
+    if (rc == DC_OK)
+        r = NULL;
+cleanup:
+    if (r) {
+        dc_reader tmp = {.impl = r};
+        reader_destroy(&tmp);
+    }
+    dc_schema_unref(schema);
+    dc_free(fields);
+    return rc;
+}
+
+dc_status dc_pq_reader_open_input(dc_reader **out, dc_input *in, const dc_pq_read_options *opts,
+                                  dc_error *err)
+{
+    dc_pq_file *f = NULL;
+    *out = NULL;
+    dc_status rc = dc_pq_file_open(&f, in, err);
+    if (rc != DC_OK)
+        return rc;
+    return dc_pq_reader_open(out, f, opts, err);
+}
