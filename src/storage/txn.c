@@ -224,11 +224,12 @@ static dc_status revalidate(dc_stxn *t, const json_t *state, int64_t v, const js
  * *next is the version to try next.
  */
 static dc_status rebase(dc_stxn *t, json_t *base, int64_t version, int64_t *next,
-                        int64_t *prev_ts, dc_error *err)
+                        int64_t *prev_ts, int64_t *ours_at, dc_error *err)
 {
     dc_status rc = DC_OK;
     json_t *e = NULL;
     int64_t v = version;
+    *ours_at = 0;
     for (;; v++) {
         rc = dc_store_read_entry(t->store, v, &e, err);
         if (rc == DC_ENOTFOUND) {
@@ -241,6 +242,15 @@ static dc_status rebase(dc_stxn *t, json_t *base, int64_t version, int64_t *next
         json_t *txn;
         json_array_foreach(json_object_get(e, "transactions"), i, txn)
         {
+            /* TXN-3: a put whose outcome looked unknown may land after we read back
+             * nothing (a late S3 PUT); our own entry among the winners means we
+             * committed there (found by the Promela model, model/README.md). */
+            const char *tok = json_string_value(json_object_get(txn, "token"));
+            if (tok && !strcmp(tok, t->token)) {
+                json_decref(e);
+                *ours_at = v;
+                return DC_OK;
+            }
             const char *wid = json_string_value(json_object_get(txn, "id"));
             if (wid && !strcmp(wid, t->id)) { /* resumed twice: committed elsewhere */
                 json_decref(e);
@@ -318,9 +328,13 @@ dc_status dc_stxn_commit(dc_stxn *t, const char *message, int64_t *version, dc_e
             dc_status rc2 = dc_fs_exists(dc_store_fs(t->store), key, &exists, NULL);
             if (rc2 == DC_OK && exists)
                 rc2 = entry_is_ours(t, v, &ours, NULL);
+            if (rc2 == DC_OK && ours) {
+                rc = DC_OK; /* it landed: committed (checked before giving up) */
+                break;
+            }
             if (rc2 != DC_OK || ++unknown > 5)
                 goto cleanup; /* still unknown: report the I/O error as it is */
-            rc = !exists ? DC_EIO : ours ? DC_OK : DC_EEXISTS;
+            rc = !exists ? DC_EIO : DC_EEXISTS;
             if (rc == DC_EIO)
                 continue; /* nothing landed: try the same version again */
         }
@@ -342,7 +356,13 @@ dc_status dc_stxn_commit(dc_stxn *t, const char *message, int64_t *version, dc_e
             base = json_copy(t->snap->state);
             DC_TRY_ALLOC(base, err);
         }
-        DC_TRY(rebase(t, base, v, &v, &prev_ts, err));
+        int64_t ours_at = 0;
+        DC_TRY(rebase(t, base, v, &v, &prev_ts, &ours_at, err));
+        if (ours_at > 0) { /* our earlier put landed late, at ours_at */
+            v = ours_at;
+            rc = DC_OK;
+            break;
+        }
     }
     dc_store__count_commit(t->store, false);
     t->state = TXN_COMMITTED;
