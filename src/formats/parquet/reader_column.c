@@ -457,7 +457,8 @@ static dc_status take_values(pqr_column *c, int64_t n, dc_error *err)
             if (bytes > (int64_t)INT32_MAX - c->out_vals.size)
                 return col_corrupt(c, err, "values pass 2 GiB in one batch");
             int64_t base = c->out_vals.size - a;
-            if (dc_bytes_append(&c->out_vals, c->pre_data.data + a, bytes) != DC_OK)
+            /* No pointer arithmetic on an empty (NULL) buffer: UB even for + 0. */
+            if (bytes > 0 && dc_bytes_append(&c->out_vals, c->pre_data.data + a, bytes) != DC_OK)
                 return dc_error_nomem(err);
             for (int64_t i = 0; i < n; i++)
                 ends[i] = (int32_t)(pe[c->pre_i + i + 1] + base);
