@@ -1,6 +1,8 @@
 /* testutil.c: helpers shared by the unit tests. */
 #include "testutil.h"
 
+#include "fs/fs_int.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,4 +149,40 @@ void tu_rmdir(const char *path)
     }
     closedir(d);
     rmdir(path);
+}
+
+void tu_backend_init(tu_backend *v, int backend, const char *prefix)
+{
+    static int counter;
+    memset(v, 0, sizeof *v);
+    v->backend = backend;
+    snprintf(v->name, sizeof v->name, "%s-%d-%d", prefix, (int)getpid(), ++counter);
+    if (backend == 1)
+        v->dir = tu_tmpdir();
+}
+
+struct dc_fs *tu_backend_fs(tu_backend *v)
+{
+    dc_fs *fs = NULL;
+    dc_error e;
+    dc_status rc;
+    if (v->backend == 0) {
+        rc = dc_fs_memory_open(&fs, v->name, NULL, &e);
+    } else {
+        dc_fs_local_options o = {.no_fsync = true};
+        rc = dc_fs_local_open(&fs, v->dir, &o, &e);
+    }
+    if (rc != DC_OK)
+        fail_msg("fs: %s", e.message);
+    return fs;
+}
+
+void tu_backend_done(tu_backend *v)
+{
+    if (v->backend == 0)
+        dc_fs_memory_drop(v->name, NULL);
+    else {
+        tu_rmdir(v->dir);
+        dc_free(v->dir);
+    }
 }

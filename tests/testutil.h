@@ -41,6 +41,18 @@ char *tu_render(const dc_array *a);
         assert_string_equal(r_, expected);                                                         \
         dc_free(r_);                                                                               \
     } while (0)
+/* A test store on the memory (backend 0, a fresh named store) or the local backend
+ * (backend 1, a fresh temporary directory, fsync off). */
+struct dc_fs;
+typedef struct tu_backend {
+    int backend;
+    char name[64];
+    char *dir;
+} tu_backend;
+void tu_backend_init(tu_backend *v, int backend, const char *prefix);
+struct dc_fs *tu_backend_fs(tu_backend *v); /* a new handle; fails the test on error */
+void tu_backend_done(tu_backend *v);          /* drops the store / removes the directory */
+
 /* A fresh empty temporary directory (removed by tu_rmdir). Caller frees with dc_free. */
 char *tu_tmpdir(void);
 void tu_rmdir(const char *path);

@@ -14,47 +14,11 @@
 
 #define HOUR (3600LL * 1000000000LL)
 
-typedef struct env {
-    int backend; /* 0: memory, 1: local */
-    char name[64];
-    char *dir;
-} env;
-
-static dc_fs *env_fs(env *v)
-{
-    dc_fs *fs = NULL;
-    dc_error e;
-    dc_status rc;
-    if (v->backend == 0) {
-        rc = dc_fs_memory_open(&fs, v->name, NULL, &e);
-    } else {
-        dc_fs_local_options o = {.no_fsync = true};
-        rc = dc_fs_local_open(&fs, v->dir, &o, &e);
-    }
-    if (rc != DC_OK)
-        fail_msg("fs: %s", e.message);
-    return fs;
-}
-
-static void env_init(env *v, int backend)
-{
-    static int counter;
-    memset(v, 0, sizeof *v);
-    v->backend = backend;
-    snprintf(v->name, sizeof v->name, "gc-%d-%d", (int)getpid(), ++counter);
-    if (backend == 1)
-        v->dir = tu_tmpdir();
-}
-
-static void env_done(env *v)
-{
-    if (v->backend == 0)
-        dc_fs_memory_drop(v->name, NULL);
-    else {
-        tu_rmdir(v->dir);
-        dc_free(v->dir);
-    }
-}
+/* A store on either backend (testutil.h); env_init names this file's memory stores. */
+typedef tu_backend env;
+#define env_fs tu_backend_fs
+#define env_done tu_backend_done
+static void env_init(env *v, int backend) { tu_backend_init(v, backend, "gc"); }
 
 static dc_store *env_store(env *v, int64_t interval)
 {
