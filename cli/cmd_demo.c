@@ -1,8 +1,8 @@
 /*
  * cmd_demo.c: `deltacat demo`, the tour the README's first command ends
  * with. It grows with the engine: today it shows the file formats (CSV in,
- * JSON Lines out, type inference, aligned tables); the catalog quick start of
- * seed 000 joins when tables land.
+ * JSON Lines and Parquet out, type inference, aligned tables); the catalog quick
+ * start of seed 000 joins when tables land.
  */
 #include "cli.h"
 
@@ -107,7 +107,19 @@ int dc_cmd_demo(int argc, char **argv)
     printf("\n3. More users, with a new column (deltacat show %s):\n\n", more);
     if ((code = show(more, NULL)))
         return code;
-    printf("\nNext: 'deltacat help' lists the commands. Tables, transactions and time travel\n"
-           "come with the catalog.\n");
+    char parquet[4096];
+    snprintf(parquet, sizeof parquet, "%s/more_users.parquet", dir);
+    printf("\n4. As Parquet, and read back (deltacat convert %s %s; deltacat show %s):\n\n",
+           more, parquet, parquet);
+    fflush(stdout);
+    char *pargv[] = {"convert", more, parquet, NULL};
+    if ((code = dc_cmd_convert(3, pargv)))
+        return code;
+    if ((code = show(parquet, NULL)))
+        return code;
+    printf("\nNext: 'deltacat help' lists the commands ('deltacat inspect %s' shows the\n"
+           "Parquet file's row groups and statistics). Tables, transactions and time travel\n"
+           "come with the catalog.\n",
+           parquet);
     return DC_EXIT_OK;
 }

@@ -93,6 +93,7 @@ check "failed convert keeps an existing output" "5 x" "$(code "$DC" convert "$wo
 # The demo runs and prints its tables.
 out=$(cd "$work" && "$DC" demo)
 check "demo shows the users" "yes" "$(grep -q 'Felix' <<<"$out" && grep -q 'San Francisco' <<<"$out" && echo yes)"
+check "demo reads its Parquet file back" "2" "$(grep -c 'San Francisco' <<<"$out")"
 
 echo "cli convert/show: $((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
