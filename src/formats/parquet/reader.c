@@ -549,6 +549,15 @@ static dc_status reader_next(dc_reader *rd, dc_batch **out, dc_error *err)
         }
     for (int32_t i = 0; i < r->n_cols; i++)
         pqr_column_reset_output(&r->cols[i]);
+    for (int32_t k = 0; k < rd->schema->n_fields; k++) /* hostile files: not a schema error */
+        if (!rd->schema->fields[k].nullable && arrays[k]->null_count > 0) {
+            rc = dc_error_set(err, DC_ECORRUPT,
+                              "%s: column %s is declared required but its data holds %lld "
+                              "nulls",
+                              r->f->in->name, rd->schema->fields[k].name,
+                              (long long)arrays[k]->null_count);
+            goto cleanup;
+        }
     DC_TRY(dc_batch_new(out, rd->schema, arrays, n, err));
     r->rows_left -= n;
 cleanup:

@@ -335,7 +335,9 @@ static dc_status convert_node(build_ctx *b, const ptree *p, const char *name, in
         DC_TRY(leaf_type(b, e, L));
         out->kind = PQR_LEAF;
         out->leaf = li;
-        DC_TRY(dc_field_init(&out->field, name, L->type, nullable, NULL));
+        /* A column of the null type holds only nulls, whatever its repetition says. */
+        DC_TRY(dc_field_init(&out->field, name, L->type,
+                             nullable || L->type->id == DC_TYPE_NULL, NULL));
         DC_TRY(field_metadata(b, e, &out->field.metadata));
         goto cleanup;
     }
