@@ -186,3 +186,15 @@ void tu_backend_done(tu_backend *v)
         dc_free(v->dir);
     }
 }
+
+char *tu_schema_text(const dc_schema *s)
+{
+    dc_strbuf b;
+    dc_strbuf_init(&b);
+    for (int32_t i = 0; i < s->n_fields; i++) {
+        char *t = dc_type_to_string(s->fields[i].type);
+        dc_strbuf_printf(&b, "%s%s: %s", i ? ", " : "", s->fields[i].name, t);
+        dc_free(t);
+    }
+    return dc_strbuf_detach(&b);
+}

@@ -53,6 +53,9 @@ void tu_backend_init(tu_backend *v, int backend, const char *prefix);
 struct dc_fs *tu_backend_fs(tu_backend *v); /* a new handle; fails the test on error */
 void tu_backend_done(tu_backend *v);          /* drops the store / removes the directory */
 
+/* A schema as "name: type, name: type"; caller frees with dc_free. */
+char *tu_schema_text(const dc_schema *s);
+
 /* A fresh empty temporary directory (removed by tu_rmdir). Caller frees with dc_free. */
 char *tu_tmpdir(void);
 void tu_rmdir(const char *path);

@@ -81,17 +81,7 @@ static void assert_reads(const char *text, const dc_read_options *o, const char 
     dc_free(got);
 }
 
-static char *schema_text(const dc_schema *s)
-{
-    dc_strbuf b;
-    dc_strbuf_init(&b);
-    for (int32_t i = 0; i < s->n_fields; i++) {
-        char *t = dc_type_to_string(s->fields[i].type);
-        dc_strbuf_printf(&b, "%s%s: %s", i ? ", " : "", s->fields[i].name, t);
-        dc_free(t);
-    }
-    return dc_strbuf_detach(&b);
-}
+#define schema_text tu_schema_text
 
 static void assert_schema(const char *text, const dc_read_options *o, const char *expected)
 {
