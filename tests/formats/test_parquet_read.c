@@ -5,7 +5,8 @@
  * hostile input (every prefix of a file, every byte flipped, hand-made files
  * with bad dictionary indices, page sizes, counts and offsets) each a clean
  * DC_ECORRUPT naming the file; a projected read touching well under half the
- * file; field ids; threads. The oracle matrix (files written by pyarrow and
+ * file; field ids; threads (columns in parallel, row groups decoded ahead in
+ * order, a corrupt row group failing at the same row whatever the threads). The oracle matrix (files written by pyarrow and
  * DuckDB, compared value by value) is parquet_oracles.sh (ctest formats_parquet_oracles).
  */
 #include "testutil.h"
@@ -634,6 +635,169 @@ static void test_field_ids_become_field_metadata(void **state)
     dc_free(dir);
 }
 
+/* ---- row groups decoded ahead (reader.c, the pipeline) ---- */
+
+/* 1000 rows (id, a text of varying length, a list) in row groups of 37 rows. */
+static uint8_t *many_row_groups(int64_t *len)
+{
+    enum { N = 1000 };
+    int64_t *ids = dc_malloc(N * sizeof *ids);
+    char **txt = dc_malloc(N * sizeof *txt);
+    for (int64_t i = 0; i < N; i++) {
+        ids[i] = i;
+        txt[i] = dc_malloc(64);
+        snprintf(txt[i], 64, "row %lld %.*s", (long long)i, (int)(i % 40), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    }
+    dc_array *cols[2] = {tu_int64(ids, N, NULL), tu_utf8((const char *const *)txt, N)};
+    dc_field fl[2];
+    DC_ASSERT_OK(dc_field_init(&fl[0], "id", cols[0]->type, true, NULL));
+    DC_ASSERT_OK(dc_field_init(&fl[1], "s", cols[1]->type, true, NULL));
+    dc_schema *sc = dc_schema_new(fl, 2, NULL);
+    dc_batch *b;
+    DC_ASSERT_OK(dc_batch_new(&b, sc, cols, N, NULL));
+    dc_parquet_write_options o;
+    dc_parquet_write_options_init(&o);
+    o.row_group_rows = 37;
+    dc_output *out;
+    dc_batch_writer *w;
+    DC_ASSERT_OK(dc_output_open_memory(&out, NULL));
+    DC_ASSERT_OK(dc_parquet_writer_open(&w, out, sc, &o, NULL));
+    DC_ASSERT_OK(dc_batch_writer_write(w, b, NULL));
+    DC_ASSERT_OK(dc_batch_writer_finish(w, NULL));
+    DC_ASSERT_OK(dc_output_finish(out, NULL));
+    const uint8_t *d = dc_output_memory_data(out, len);
+    uint8_t *copy = dc_malloc((size_t)*len);
+    memcpy(copy, d, (size_t)*len);
+    dc_batch_writer_free(w);
+    dc_output_close(out);
+    dc_batch_unref(b);
+    dc_schema_unref(sc);
+    for (int i = 0; i < 2; i++) {
+        dc_field_clear(&fl[i]);
+        dc_array_unref(cols[i]);
+    }
+    for (int64_t i = 0; i < N; i++)
+        dc_free(txt[i]);
+    dc_free(txt);
+    dc_free(ids);
+    return copy;
+}
+
+static dc_reader *open_bytes(const uint8_t *bytes, int64_t n, const dc_pq_read_options *o)
+{
+    dc_input *in;
+    dc_reader *r;
+    DC_ASSERT_OK(dc_input_open_memory(&in, bytes, n, false, "many.parquet", NULL));
+    DC_ASSERT_OK(dc_pq_reader_open_input(&r, in, o, NULL));
+    return r;
+}
+
+/* Every batch rendered, then the final status and message; rows counted. */
+static char *render_until_end(dc_reader *r, int64_t *rows)
+{
+    dc_strbuf s;
+    dc_strbuf_init(&s);
+    dc_batch *b;
+    dc_error e;
+    *rows = 0;
+    for (;;) {
+        dc_status rc = dc_reader_next(r, &b, &e);
+        if (rc != DC_OK) {
+            dc_strbuf_printf(&s, "error %d: %s\n", (int)rc, e.message);
+            /* asked again, the reader repeats its failure */
+            assert_int_equal(dc_reader_next(r, &b, NULL), rc);
+            break;
+        }
+        if (!b)
+            break;
+        *rows += b->length;
+        for (int32_t i = 0; i < b->schema->n_fields; i++) {
+            char *t = tu_render(b->columns[i]);
+            dc_strbuf_printf(&s, "%s\n", t);
+            dc_free(t);
+        }
+        dc_batch_unref(b);
+    }
+    dc_reader_free(r);
+    return dc_strbuf_detach(&s);
+}
+
+static bool odd_groups(const dc_pq_file *f, int32_t rg, void *user)
+{
+    (void)f;
+    (void)user;
+    return rg % 2 == 1;
+}
+
+static void test_row_groups_decoded_ahead_keep_file_order(void **state)
+{
+    (void)state;
+    int64_t n, rows;
+    uint8_t *bytes = many_row_groups(&n);
+    dc_pq_read_options one = {.batch_rows = 10, .threads = 1};
+    char *want = render_until_end(open_bytes(bytes, n, &one), &rows);
+    assert_int_equal(rows, 1000);
+    for (int32_t t = 2; t <= 8; t *= 2) {
+        dc_pq_read_options o = {.batch_rows = 10, .threads = t};
+        char *got = render_until_end(open_bytes(bytes, n, &o), &rows);
+        assert_string_equal(got, want);
+        dc_free(got);
+    }
+    /* filter and projection through the pipeline */
+    const char *cols[] = {"s"};
+    dc_pq_read_options f1 = {.columns = cols, .n_columns = 1, .filter = odd_groups, .threads = 1};
+    dc_pq_read_options f3 = {.columns = cols, .n_columns = 1, .filter = odd_groups, .threads = 3};
+    char *a = render_until_end(open_bytes(bytes, n, &f1), &rows);
+    assert_int_equal(rows, 13 * 37 + 1); /* 28 row groups, the last of 1 row: 14 odd ones */
+    char *b = render_until_end(open_bytes(bytes, n, &f3), &rows);
+    assert_string_equal(a, b);
+    assert_non_null(strstr(a, "row 37 "));
+    assert_null(strstr(a, "row 36 "));
+    dc_free(a);
+    dc_free(b);
+    /* freed with workers blocked on full queues, and before the first batch */
+    dc_pq_read_options four = {.batch_rows = 5, .threads = 4};
+    dc_reader *r = open_bytes(bytes, n, &four);
+    dc_batch *bt;
+    DC_ASSERT_OK(dc_reader_next(r, &bt, NULL));
+    assert_int_equal(dc_array_get_int(bt->columns[0], 0), 0);
+    dc_batch_unref(bt);
+    usleep(20000);
+    dc_reader_free(r);
+    dc_reader_free(open_bytes(bytes, n, &four));
+    dc_free(want);
+    dc_free(bytes);
+}
+
+static void test_a_corrupt_row_group_fails_in_order_whatever_the_threads(void **state)
+{
+    (void)state;
+    int64_t n, rows_one, rows;
+    uint8_t *bytes = many_row_groups(&n);
+    dc_input *in;
+    dc_pq_file *f;
+    DC_ASSERT_OK(dc_input_open_memory(&in, bytes, n, false, "many.parquet", NULL));
+    DC_ASSERT_OK(dc_pq_file_open(&f, in, NULL));
+    int64_t start, len;
+    dc_pq_file_chunk_range(f, 5, 1, &start, &len); /* row group 5, column s */
+    dc_pq_file_free(f);
+    memset(bytes + start, 0xFF, 8); /* its first page header */
+    dc_pq_read_options one = {.batch_rows = 10, .threads = 1};
+    char *want = render_until_end(open_bytes(bytes, n, &one), &rows_one);
+    assert_int_equal(rows_one, 5 * 37);
+    assert_non_null(strstr(want, "error"));
+    assert_non_null(strstr(want, "many.parquet"));
+    for (int32_t t = 2; t <= 4; t++) {
+        dc_pq_read_options o = {.batch_rows = 10, .threads = t};
+        char *got = render_until_end(open_bytes(bytes, n, &o), &rows);
+        assert_int_equal(rows, rows_one);
+        assert_string_equal(got, want);
+        dc_free(got);
+    }
+    dc_free(want);
+    dc_free(bytes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +815,8 @@ int main(void)
         cmocka_unit_test(test_wrong_sizes_and_counts_are_corrupt),
         cmocka_unit_test(test_projected_read_reads_well_under_half_the_file),
         cmocka_unit_test(test_field_ids_become_field_metadata),
+        cmocka_unit_test(test_row_groups_decoded_ahead_keep_file_order),
+        cmocka_unit_test(test_a_corrupt_row_group_fails_in_order_whatever_the_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,6 +157,10 @@ typedef struct pqr_reader {
     int32_t threads;
     dc_pq_row_group_filter filter;
     void *filter_user;
+    bool owns_file;           /* false for a pipeline worker's reader */
+    pthread_mutex_t *io_lock; /* a worker's: serializes reads of the shared input */
+    struct pqr_pipe *pipe;    /* row groups decoded ahead in parallel, or NULL */
+    bool planned;             /* pipe_start ran */
 } pqr_reader;
 
 static inline uint32_t lev(const uint32_t *a, int64_t i)
@@ -404,11 +408,13 @@ static dc_status build_node(pqr_reader *r, const pqr_node *nd, dc_array **out, d
 
 /* ---- the reader ---- */
 
-static void reader_destroy(dc_reader *rd)
+static void pipe_free(struct pqr_pipe *p);
+
+static void pqr_free(pqr_reader *r)
 {
-    pqr_reader *r = rd->impl;
     if (!r)
         return;
+    pipe_free(r->pipe); /* first: its workers use r's file */
     for (int32_t i = 0; i < r->n_cols; i++)
         pqr_column_clear(&r->cols[i]);
     dc_free(r->cols);
@@ -418,8 +424,14 @@ static void reader_destroy(dc_reader *rd)
     dc_pq_codec_ctx_free(r->codec);
     for (int i = 0; i < PQR_MAX_THREADS; i++)
         dc_pq_codec_ctx_free(r->codec2[i]);
-    dc_pq_file_free(r->f);
+    if (r->owns_file)
+        dc_pq_file_free(r->f);
     dc_free(r);
+}
+
+static void reader_destroy(dc_reader *rd)
+{
+    pqr_free(rd->impl);
 }
 
 /* Move to the next row group with rows that the filter keeps; false at the end. */
@@ -431,11 +443,15 @@ static dc_status next_row_group(pqr_reader *r, bool *more, dc_error *err)
         int64_t rows = r->f->meta.row_groups[g].num_rows;
         if (rows == 0 || (r->filter && !r->filter(r->f, g, r->filter_user)))
             continue;
-        for (int32_t i = 0; i < r->n_cols; i++) {
-            dc_status rc = pqr_column_start(&r->cols[i], g, err);
-            if (rc != DC_OK)
-                return rc;
-        }
+        dc_status rc = DC_OK;
+        if (r->io_lock)
+            pthread_mutex_lock(r->io_lock);
+        for (int32_t i = 0; i < r->n_cols && rc == DC_OK; i++)
+            rc = pqr_column_start(&r->cols[i], g, err);
+        if (r->io_lock)
+            pthread_mutex_unlock(r->io_lock);
+        if (rc != DC_OK)
+            return rc;
         r->rows_left = rows;
         *more = true;
         return DC_OK;
@@ -497,10 +513,11 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static dc_status reader_next(dc_reader *rd, dc_batch **out, dc_error *err)
+/* The next batch of r (NULL at the end), its fields decoded on r's threads. */
+static dc_status reader_produce(pqr_reader *r, const dc_schema *schema, dc_batch **out,
+                                dc_error *err)
 {
     dc_status rc = DC_OK;
-    pqr_reader *r = rd->impl;
     dc_array **arrays = NULL;
     pqr_batch_job job = {.r = r};
     pthread_t tids[PQR_MAX_THREADS];
@@ -549,16 +566,16 @@ static dc_status reader_next(dc_reader *rd, dc_batch **out, dc_error *err)
         }
     for (int32_t i = 0; i < r->n_cols; i++)
         pqr_column_reset_output(&r->cols[i]);
-    for (int32_t k = 0; k < rd->schema->n_fields; k++) /* hostile files: not a schema error */
-        if (!rd->schema->fields[k].nullable && arrays[k]->null_count > 0) {
+    for (int32_t k = 0; k < schema->n_fields; k++) /* hostile files: not a schema error */
+        if (!schema->fields[k].nullable && arrays[k]->null_count > 0) {
             rc = dc_error_set(err, DC_ECORRUPT,
                               "%s: column %s is declared required but its data holds %lld "
                               "nulls",
-                              r->f->in->name, rd->schema->fields[k].name,
+                              r->f->in->name, schema->fields[k].name,
                               (long long)arrays[k]->null_count);
             goto cleanup;
         }
-    DC_TRY(dc_batch_new(out, rd->schema, arrays, n, err));
+    DC_TRY(dc_batch_new(out, schema, arrays, n, err));
     r->rows_left -= n;
 cleanup:
     for (int32_t k = 0; arrays && k < r->n_top; k++)
@@ -567,6 +584,235 @@ cleanup:
     dc_free(job.rcs);
     dc_free(job.errs);
     return rc;
+}
+
+/*
+ * Row groups decoded ahead, in parallel. Columns in parallel balance badly
+ * when one column holds most of the bytes (a long text column), so when there
+ * are two or more row groups to read the reader hands them out instead: each
+ * of T workers owns a reader of its own (same file, same projection, columns
+ * one after the other) over every T-th row group kept, and queues its batches;
+ * the caller takes them in file order, moving to the next worker at the end of
+ * each row group. At most T * (PQR_PIPE_DEPTH + 1) batches are decoded ahead;
+ * reads of the shared input are serialized by a lock. A worker that fails
+ * queues its error, which the caller sees when it reaches that row group.
+ */
+#define PQR_PIPE_DEPTH 2
+
+typedef struct pqr_item {
+    dc_batch *batch; /* NULL: the worker's end, or its failure (rc) */
+    bool rg_last;    /* the last batch of its row group */
+    dc_status rc;
+    dc_error err;
+} pqr_item;
+
+typedef struct pqr_pipe_worker {
+    struct pqr_pipe *pipe;
+    pqr_reader *sub;
+    pqr_item q[PQR_PIPE_DEPTH];
+    int head, n;
+    pthread_t tid;
+    bool started;
+} pqr_pipe_worker;
+
+typedef struct pqr_pipe {
+    pthread_mutex_t mu, io;
+    pthread_cond_t cv;
+    bool stop;     /* the reader is being freed */
+    bool finished; /* the caller saw the end or a failure */
+    dc_status final_rc;
+    dc_error final_err;
+    int32_t n_workers, cur;
+    const dc_schema *schema;
+    pqr_pipe_worker w[PQR_MAX_THREADS];
+} pqr_pipe;
+
+static void *pipe_worker_main(void *arg)
+{
+    pqr_pipe_worker *w = arg;
+    pqr_pipe *p = w->pipe;
+    for (;;) {
+        pqr_item it = {.rc = DC_OK};
+        dc_error_clear(&it.err);
+        it.rc = reader_produce(w->sub, p->schema, &it.batch, &it.err);
+        if (it.rc != DC_OK) {
+            dc_batch_unref(it.batch);
+            it.batch = NULL;
+        }
+        it.rg_last = it.batch && w->sub->rows_left == 0;
+        bool end = !it.batch;
+        pthread_mutex_lock(&p->mu);
+        while (w->n == PQR_PIPE_DEPTH && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->stop) {
+            pthread_mutex_unlock(&p->mu);
+            dc_batch_unref(it.batch);
+            return NULL;
+        }
+        w->q[(w->head + w->n) % PQR_PIPE_DEPTH] = it;
+        w->n++;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (end)
+            return NULL;
+    }
+}
+
+static void pipe_free(pqr_pipe *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int32_t i = 0; i < p->n_workers; i++) {
+        pqr_pipe_worker *w = &p->w[i];
+        if (w->started)
+            pthread_join(w->tid, NULL);
+        for (int k = 0; k < w->n; k++)
+            dc_batch_unref(w->q[(w->head + k) % PQR_PIPE_DEPTH].batch);
+        pqr_free(w->sub);
+    }
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->io);
+    pthread_mutex_destroy(&p->mu);
+    dc_free(p);
+}
+
+/* A worker's reader: r's file and projection over the row groups given, one thread. */
+static dc_status sub_reader_new(pqr_reader **out, const pqr_reader *r, const int32_t *rgs,
+                                int32_t n, pthread_mutex_t *io, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    pqr_reader *s = dc_calloc(1, sizeof *s);
+    DC_TRY_ALLOC(s, err);
+    s->f = r->f;
+    s->io_lock = io;
+    s->batch_rows = r->batch_rows;
+    s->threads = 1;
+    s->n_top = r->n_top;
+    s->top = dc_malloc((size_t)DC_MAX(r->n_top, 1) * sizeof *s->top);
+    s->col_of_leaf = dc_malloc((size_t)DC_MAX(r->f->n_leaves, 1) * sizeof *s->col_of_leaf);
+    s->cols = dc_calloc((size_t)DC_MAX(r->f->n_leaves, 1), sizeof *s->cols);
+    s->rgs = dc_malloc((size_t)DC_MAX(n, 1) * sizeof *s->rgs);
+    DC_TRY_ALLOC(s->top, err);
+    DC_TRY_ALLOC(s->col_of_leaf, err);
+    DC_TRY_ALLOC(s->cols, err);
+    DC_TRY_ALLOC(s->rgs, err);
+    memcpy(s->top, r->top, (size_t)r->n_top * sizeof *s->top);
+    memcpy(s->col_of_leaf, r->col_of_leaf, (size_t)r->f->n_leaves * sizeof *s->col_of_leaf);
+    memcpy(s->rgs, rgs, (size_t)n * sizeof *s->rgs);
+    s->n_rgs = n;
+    DC_TRY(dc_pq_codec_ctx_new(&s->codec, err));
+    for (int32_t i = 0; i < r->n_cols; i++)
+        pqr_column_init(&s->cols[s->n_cols++], r->f, r->cols[i].leaf, s->codec);
+    *out = s;
+    s = NULL;
+cleanup:
+    pqr_free(s);
+    return rc;
+}
+
+/*
+ * At the first batch: the row groups the filter keeps (asked once each, on the
+ * caller's thread, as the serial reader does), then the pipeline when it pays.
+ */
+static dc_status pipe_start(pqr_reader *r, const dc_schema *schema, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    int32_t kept = 0;
+    for (int32_t i = r->rg_i; i < r->n_rgs; i++) {
+        int32_t g = r->rgs[i];
+        if (r->f->meta.row_groups[g].num_rows > 0 &&
+            (!r->filter || r->filter(r->f, g, r->filter_user)))
+            r->rgs[kept++] = g;
+    }
+    r->n_rgs = kept;
+    r->rg_i = 0;
+    r->filter = NULL; /* asked already */
+    int32_t t = DC_MIN(r->threads, kept);
+    if (t < 2)
+        return DC_OK; /* serial: columns in parallel within each batch */
+    pqr_pipe *p = dc_calloc(1, sizeof *p);
+    int32_t *mine = dc_malloc((size_t)kept * sizeof *mine);
+    if (!p || !mine) {
+        dc_free(p);
+        dc_free(mine);
+        return dc_error_nomem(err);
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_mutex_init(&p->io, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->schema = schema;
+    r->pipe = p;
+    for (int32_t w = 0; w < t; w++) {
+        int32_t n = 0;
+        for (int32_t i = w; i < kept; i += t)
+            mine[n++] = r->rgs[i];
+        p->w[w].pipe = p;
+        DC_TRY(sub_reader_new(&p->w[w].sub, r, mine, n, &p->io, err));
+        p->n_workers = w + 1;
+    }
+    for (int32_t w = 0; w < t; w++) {
+        if (pthread_create(&p->w[w].tid, NULL, pipe_worker_main, &p->w[w]) != 0) {
+            rc = dc_error_set(err, DC_EIO, "%s: cannot start a reader thread", r->f->in->name);
+            goto cleanup;
+        }
+        p->w[w].started = true;
+    }
+cleanup:
+    dc_free(mine);
+    if (rc != DC_OK) {
+        pipe_free(r->pipe);
+        r->pipe = NULL;
+    }
+    return rc;
+}
+
+static dc_status pipe_next(pqr_pipe *p, dc_batch **out, dc_error *err)
+{
+    if (p->finished) {
+        if (p->final_rc != DC_OK && err)
+            *err = p->final_err;
+        return p->final_rc;
+    }
+    pqr_pipe_worker *w = &p->w[p->cur];
+    pthread_mutex_lock(&p->mu);
+    while (w->n == 0)
+        pthread_cond_wait(&p->cv, &p->mu);
+    pqr_item it = w->q[w->head];
+    w->head = (w->head + 1) % PQR_PIPE_DEPTH;
+    w->n--;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    if (!it.batch) { /* round robin: the worker of the next row group has none left */
+        p->finished = true;
+        p->final_rc = it.rc;
+        p->final_err = it.err;
+        if (it.rc != DC_OK && err)
+            *err = it.err;
+        return it.rc;
+    }
+    if (it.rg_last)
+        p->cur = (p->cur + 1) % p->n_workers;
+    *out = it.batch;
+    return DC_OK;
+}
+
+static dc_status reader_next(dc_reader *rd, dc_batch **out, dc_error *err)
+{
+    pqr_reader *r = rd->impl;
+    *out = NULL;
+    if (!r->pipe && !r->planned) {
+        r->planned = true;
+        dc_status rc = pipe_start(r, rd->schema, err);
+        if (rc != DC_OK)
+            return rc;
+    }
+    if (r->pipe)
+        return pipe_next(r->pipe, out, err);
+    return reader_produce(r, rd->schema, out, err);
 }
 
 static const dc_reader_vtable PQR_VT = {reader_next, reader_destroy};
@@ -584,6 +830,7 @@ dc_status dc_pq_reader_open(dc_reader **out, dc_pq_file *f, const dc_pq_read_opt
         return dc_error_nomem(err);
     }
     r->f = f;
+    r->owns_file = true;
     const dc_schema *fs = f->schema;
     r->batch_rows = opts && opts->batch_rows > 0 ? opts->batch_rows : 65536;
     if (opts) {
@@ -653,10 +900,7 @@ dc_status dc_pq_reader_open(dc_reader **out, dc_pq_file *f, const dc_pq_read_opt
     if (rc == DC_OK)
         r = NULL;
 cleanup:
-    if (r) {
-        dc_reader tmp = {.impl = r};
-        reader_destroy(&tmp);
-    }
+    pqr_free(r);
     dc_schema_unref(schema);
     dc_free(fields);
     return rc;
