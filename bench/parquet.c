@@ -50,6 +50,8 @@ static int bench_write(const char *in, const char *out, const char *codec)
     dc_write_options_init(&wo, DC_FORMAT_PARQUET);
     if (!dc_parquet_codec_from_name(codec, &wo.parquet.compression))
         die("unknown codec", NULL);
+    if (getenv("DC_BENCH_THREADS")) /* for profiling: the writer's threads */
+        wo.parquet.threads = atoi(getenv("DC_BENCH_THREADS"));
     int64_t t0 = dc_clock_mono_ns();
     dc_output *o = NULL;
     dc_batch_writer *w = NULL;

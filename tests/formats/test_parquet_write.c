@@ -512,6 +512,44 @@ static void test_output_is_identical_whatever_the_threads(void **state)
     dc_batch_unref(b[1]);
 }
 
+/* Many pages per batch: compressed by any thread, put in the chunk in order. */
+static void test_pages_compressed_in_parallel_land_in_order(void **state)
+{
+    (void)state;
+    dc_batch *b[3] = {int_batch(20000, 100000), int_batch(7, 3), int_batch(20000, 50)};
+    const dc_parquet_codec codecs[] = {DC_PARQUET_SNAPPY, DC_PARQUET_ZSTD, DC_PARQUET_GZIP,
+                                       DC_PARQUET_UNCOMPRESSED};
+    for (int v2 = 0; v2 < 2; v2++) {
+        for (size_t k = 0; k < DC_ARRAY_LEN(codecs); k++) {
+            dc_parquet_write_options o = defaults();
+            o.page_rows = 97;
+            o.dictionary_bytes = 4096; /* the first batch falls back to PLAIN */
+            o.row_group_rows = 15000;
+            o.page_v2 = v2;
+            o.compression = codecs[k];
+            int64_t n1, n;
+            o.threads = 1;
+            uint8_t *f1 = write_mem(b, 3, &o, &n1, NULL, NULL);
+            assert_non_null(f1);
+            for (int32_t t = 2; t <= 5; t += 3) {
+                o.threads = t;
+                uint8_t *f = write_mem(b, 3, &o, &n, NULL, NULL);
+                assert_int_equal(n, n1);
+                assert_memory_equal(f, f1, (size_t)n1);
+                dc_free(f);
+            }
+            dc_pq_file_metadata m;
+            decode_footer(f1, n1, &m);
+            assert_int_equal(m.num_rows, 40007);
+            assert_int_equal(m.n_row_groups, 3);
+            dc_pq_file_metadata_clear(&m);
+            dc_free(f1);
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        dc_batch_unref(b[i]);
+}
+
 static void test_empty_input_writes_a_valid_file_without_row_groups(void **state)
 {
     (void)state;
@@ -927,6 +965,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_row_groups_split_at_the_configured_rows),
         cmocka_unit_test(test_dictionary_falls_back_to_plain_when_full),
         cmocka_unit_test(test_output_is_identical_whatever_the_threads),
+        cmocka_unit_test(test_pages_compressed_in_parallel_land_in_order),
         cmocka_unit_test(test_empty_input_writes_a_valid_file_without_row_groups),
         cmocka_unit_test(test_batch_of_another_schema_is_rejected),
         cmocka_unit_test(test_null_in_required_field_is_rejected),

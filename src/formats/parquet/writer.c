@@ -119,9 +119,14 @@ struct pq_writer {
     bool stop;
     int job_kind;
     dc_batch *job_batch;
-    int32_t next, n_jobs, done;
+    int32_t next, n_jobs, done; /* jobs [0, n_cols): columns; then pages to compress */
     dc_status *col_rc;
     dc_error *col_err;
+    struct page_job {
+        pqw_column *c;
+        pqw_page *pg;
+    } *page_jobs;
+    int32_t page_jobs_cap;
 };
 
 /* ---- schema mapping ------------------------------------------------------------------------ */
@@ -503,9 +508,39 @@ cleanup:
 
 /* ---- the pool ------------------------------------------------------------------------ */
 
-/* Run job j (a column) of the current kind with codec context ctx. */
-static void run_job(pq_writer *w, int32_t j, dc_pq_codec_ctx *ctx)
+/* A column cut a page: queue its compression for any thread (false: compress it yourself). */
+static bool page_cut(void *user, pqw_column *c, pqw_page *pg)
 {
+    pq_writer *w = user;
+    bool queued = false;
+    pthread_mutex_lock(&w->mu);
+    int32_t k = w->n_jobs - w->n_cols;
+    if (k == w->page_jobs_cap) {
+        int32_t cap = w->page_jobs_cap ? w->page_jobs_cap * 2 : 64;
+        struct page_job *pj = dc_realloc(w->page_jobs, (size_t)cap * sizeof *pj);
+        if (pj) {
+            w->page_jobs = pj;
+            w->page_jobs_cap = cap;
+        }
+    }
+    if (k < w->page_jobs_cap) {
+        w->page_jobs[k] = (struct page_job){c, pg};
+        w->n_jobs++;
+        queued = true;
+        pthread_cond_broadcast(&w->work_cv);
+        pthread_cond_broadcast(&w->done_cv); /* the caller may be waiting: a job to take */
+    }
+    pthread_mutex_unlock(&w->mu);
+    return queued;
+}
+
+/* Run job j (a column of the current kind, or a page to compress) with codec context ctx. */
+static void run_job(pq_writer *w, int32_t j, const struct page_job *pj, dc_pq_codec_ctx *ctx)
+{
+    if (pj) {
+        dc_pqw_page_compress(pj->c, pj->pg, ctx);
+        return;
+    }
     pqw_column *c = &w->cols[j];
     dc_error *e = &w->col_err[j];
     dc_status rc;
@@ -527,8 +562,9 @@ static void *worker_main(void *arg)
         if (w->stop)
             break;
         int32_t j = w->next++;
+        struct page_job pj = j >= w->n_cols ? w->page_jobs[j - w->n_cols] : (struct page_job){0};
         pthread_mutex_unlock(&w->mu);
-        run_job(w, j, me->ctx);
+        run_job(w, j, pj.pg ? &pj : NULL, me->ctx);
         pthread_mutex_lock(&w->mu);
         if (++w->done == w->n_jobs)
             pthread_cond_signal(&w->done_cv);
@@ -557,29 +593,42 @@ static void submit(pq_writer *w, int kind, dc_batch *batch)
 static dc_status wait_jobs(pq_writer *w, dc_error *err)
 {
     pthread_mutex_lock(&w->mu);
-    while (w->next < w->n_jobs) {
-        int32_t j = w->next++;
-        pthread_mutex_unlock(&w->mu);
-        run_job(w, j, w->ctx);
-        pthread_mutex_lock(&w->mu);
-        ++w->done;
+    for (;;) { /* columns may add pages to compress until the last column job ends */
+        if (w->next < w->n_jobs) {
+            int32_t j = w->next++;
+            struct page_job pj =
+                j >= w->n_cols ? w->page_jobs[j - w->n_cols] : (struct page_job){0};
+            pthread_mutex_unlock(&w->mu);
+            run_job(w, j, pj.pg ? &pj : NULL, w->ctx);
+            pthread_mutex_lock(&w->mu);
+            ++w->done;
+        } else if (w->done == w->n_jobs) {
+            break;
+        } else {
+            pthread_cond_wait(&w->done_cv, &w->mu);
+        }
     }
-    while (w->done < w->n_jobs)
-        pthread_cond_wait(&w->done_cv, &w->mu);
-    int32_t n = w->n_jobs;
+    bool had_jobs = w->n_jobs > 0;
     w->n_jobs = w->next = w->done = 0;
     dc_batch *b = w->job_batch;
     w->job_batch = NULL;
     pthread_mutex_unlock(&w->mu);
     dc_batch_unref(b);
-    for (int32_t j = 0; j < n; j++) {
-        if (w->col_rc[j] != DC_OK) {
+    if (!had_jobs)
+        return DC_OK;
+    /* in column order, so that the error is the same whatever the threads did */
+    dc_status rc = DC_OK;
+    for (int32_t j = 0; j < w->n_cols; j++) {
+        if (rc == DC_OK && w->col_rc[j] != DC_OK) {
+            rc = w->col_rc[j];
             if (err)
                 *err = w->col_err[j];
-            return w->col_rc[j];
         }
+        dc_status rc2 = dc_pqw_column_complete(&w->cols[j], rc == DC_OK ? err : NULL);
+        if (rc == DC_OK)
+            rc = rc2;
     }
-    return DC_OK;
+    return rc;
 }
 
 /* ---- output ------------------------------------------------------------------------- */
@@ -1023,6 +1072,7 @@ static void pq_destroy(dc_batch_writer *bw)
     dc_free(w->cols);
     dc_free(w->col_rc);
     dc_free(w->col_err);
+    dc_free(w->page_jobs);
     dc_free(w->elems);
     dc_free(w->rgs);
     dc_free(w->idx);
@@ -1118,8 +1168,12 @@ dc_status dc_parquet_writer_open(dc_batch_writer **out, dc_output *o, const dc_s
     pthread_cond_init(&w->work_cv, NULL);
     pthread_cond_init(&w->done_cv, NULL);
     w->sync_ready = true;
-    /* the caller is one of the threads */
-    int32_t nw = DC_MIN(w->opts.threads, w->n_cols) - 1;
+    /* the caller is one of the threads; with more than one, pages are compressed by any */
+    int32_t nw = w->n_cols > 0 ? w->opts.threads - 1 : 0;
+    for (int32_t j = 0; nw > 0 && j < w->n_cols; j++) {
+        w->cols[j].page_cut = page_cut;
+        w->cols[j].page_cut_user = w;
+    }
     if (nw > 0) {
         w->workers = dc_calloc((size_t)nw, sizeof *w->workers);
         DC_TRY_ALLOC(w->workers, err);

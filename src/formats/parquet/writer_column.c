@@ -756,26 +756,7 @@ static int64_t page_estimate(const pqw_column *c)
     return v + levels;
 }
 
-/* Compress body[0..n) into scratch_comp, or point at it when uncompressed. */
-static dc_status compress(pqw_column *c, dc_pq_codec_ctx *ctx, const uint8_t *body, int64_t n,
-                          const uint8_t **out, int64_t *out_len, dc_error *err)
-{
-    if (c->opts->compression == DC_PARQUET_UNCOMPRESSED) {
-        *out = body;
-        *out_len = n;
-        return DC_OK;
-    }
-    c->scratch_comp.size = 0;
-    dc_status rc = dc_pq_compress(ctx, (int32_t)c->opts->compression, c->opts->compression_level,
-                                  body, n, &c->scratch_comp, err);
-    if (rc != DC_OK)
-        return rc;
-    *out = c->scratch_comp.data;
-    *out_len = c->scratch_comp.size;
-    return DC_OK;
-}
-
-static dc_status check_i32(pqw_column *c, int64_t v, const char *what, dc_error *err)
+static dc_status check_i32(const pqw_column *c, int64_t v, const char *what, dc_error *err)
 {
     if (v > INT32_MAX)
         return dc_error_set(err, DC_EINVALID,
@@ -785,26 +766,63 @@ static dc_status check_i32(pqw_column *c, int64_t v, const char *what, dc_error 
     return DC_OK;
 }
 
-static dc_status flush_page(pqw_column *c, dc_pq_codec_ctx *ctx, dc_error *err)
+/* A free pending-page slot of c (reused from earlier batches when there is one). */
+static pqw_page *take_slot(pqw_column *c, dc_error *err)
+{
+    if (c->n_pend == c->pend_cap) {
+        int64_t cap = c->pend_cap ? c->pend_cap * 2 : 4;
+        pqw_page **pp = dc_realloc(c->pend, (size_t)cap * sizeof *pp);
+        if (!pp) {
+            dc_error_nomem(err);
+            return NULL;
+        }
+        for (int64_t i = c->pend_cap; i < cap; i++)
+            pp[i] = NULL;
+        c->pend = pp;
+        c->pend_cap = cap;
+    }
+    pqw_page *pg = c->pend[c->n_pend];
+    if (!pg) {
+        pg = dc_calloc(1, sizeof *pg);
+        if (!pg) {
+            dc_error_nomem(err);
+            return NULL;
+        }
+        c->pend[c->n_pend] = pg;
+    }
+    pg->body.size = pg->lvl.size = pg->comp.size = pg->bounds.size = 0;
+    pg->rc = DC_OK;
+    return pg;
+}
+
+/*
+ * Cut the page being built into a pending page: levels and values encoded,
+ * statistics taken, the chunk's counts advanced. Its compression and its place
+ * in the chunk come after (dc_pqw_page_compress, complete_pages).
+ */
+static dc_status cut_page(pqw_column *c, pqw_page **out, dc_error *err)
 {
     dc_status rc = DC_OK;
+    *out = NULL;
     if (c->page_entries == 0)
         return DC_OK;
+    pqw_page *pg = take_slot(c, err);
+    if (!pg)
+        return DC_ENOMEM;
     const bool v2 = c->opts->page_v2;
     const int64_t nonnull = c->page_entries - c->page_nulls;
-    int32_t enc = DC_PQ_ENC_PLAIN;
-    dc_bytes *body = &c->scratch_body, *lvl = &c->scratch_lvl;
-    body->size = lvl->size = 0;
+    dc_bytes *body = &pg->body, *lvl = &pg->lvl;
+    pg->enc = DC_PQ_ENC_PLAIN;
     /* levels: v1 prefixed inside the compressed body, v2 bare and uncompressed */
     dc_bytes *ldst = v2 ? lvl : body;
-    int64_t rep_len = 0, def_len = 0;
+    pg->rep_len = pg->def_len = 0;
     if (c->max_rep > 0) {
         int64_t before = ldst->size;
         int bw = dc_pq_bit_width32((uint32_t)c->max_rep);
         DC_TRY(v2 ? dc_pq_rle_encode(ldst, (const uint32_t *)c->rep.data, c->page_entries, bw, err)
                   : dc_pq_rle_encode_prefixed(ldst, (const uint32_t *)c->rep.data,
                                               c->page_entries, bw, err));
-        rep_len = ldst->size - before;
+        pg->rep_len = ldst->size - before;
     }
     if (c->max_def > 0) {
         int64_t before = ldst->size;
@@ -812,11 +830,10 @@ static dc_status flush_page(pqw_column *c, dc_pq_codec_ctx *ctx, dc_error *err)
         DC_TRY(v2 ? dc_pq_rle_encode(ldst, (const uint32_t *)c->def.data, c->page_entries, bw, err)
                   : dc_pq_rle_encode_prefixed(ldst, (const uint32_t *)c->def.data,
                                               c->page_entries, bw, err));
-        def_len = ldst->size - before;
+        pg->def_len = ldst->size - before;
     }
-    int64_t values_start = body->size;
     if (c->page_dict && nonnull > 0) {
-        enc = DC_PQ_ENC_RLE_DICTIONARY;
+        pg->enc = DC_PQ_ENC_RLE_DICTIONARY;
         DC_TRY(dc_pq_dict_indices_encode(body, (const uint32_t *)c->values.data, nonnull,
                                          dict_bit_width(c), err));
     } else if (!c->page_dict) {
@@ -825,118 +842,33 @@ static dc_status flush_page(pqw_column *c, dc_pq_codec_ctx *ctx, dc_error *err)
             goto cleanup;
         }
     }
-    (void)values_start;
-    const uint8_t *comp;
-    int64_t comp_len;
     /* A v2 page without values (all null) is stored uncompressed: nothing to compress,
      * and some readers reject a codec's encoding of zero bytes. */
-    bool raw = v2 && body->size == 0;
-    if (raw) {
-        comp = body->data;
-        comp_len = 0;
-    } else {
-        DC_TRY(compress(c, ctx, body->data, body->size, &comp, &comp_len, err));
-    }
-    int64_t uncompressed = lvl->size + body->size, compressed = lvl->size + comp_len;
-    DC_TRY(check_i32(c, uncompressed, "uncompressed", err));
-    DC_TRY(check_i32(c, compressed, "compressed", err));
-
-    /* statistics of the page */
-    dc_pq_statistics st;
-    memset(&st, 0, sizeof st);
-    uint8_t minbuf[PQW_STATS_TRUNCATE + 8], maxbuf[PQW_STATS_TRUNCATE + 8];
-    const uint8_t *minp = NULL, *maxp = NULL;
-    int64_t minl = 0, maxl = 0;
-    bool minx = true, maxx = true;
-    bool stats = c->opts->statistics;
-    if (stats) {
-        st.has_null_count = true;
-        st.null_count = c->page_nulls;
-        if (c->page_mm.has) {
-            dc_pqw_stat_bound(c, c->page_mm.min.data, c->page_mm.min.size, false, minbuf, &minp,
-                              &minl, &minx);
-            dc_pqw_stat_bound(c, c->page_mm.max.data, c->page_mm.max.size, true, maxbuf, &maxp,
-                              &maxl, &maxx);
-            st.has_min_value = st.has_max_value = true;
-            st.min_value = (dc_pq_str){(const char *)minp, minl};
-            st.max_value = (dc_pq_str){(const char *)maxp, maxl};
-            st.has_is_min_value_exact = st.has_is_max_value_exact = true;
-            st.is_min_value_exact = minx;
-            st.is_max_value_exact = maxx;
-        }
-    }
-    dc_pq_page_header h;
-    memset(&h, 0, sizeof h);
-    h.uncompressed_page_size = (int32_t)uncompressed;
-    h.compressed_page_size = (int32_t)compressed;
-    if (v2) {
-        h.type = DC_PQ_PAGE_DATA_V2;
-        h.has_data_page_header_v2 = true;
-        dc_pq_data_page_header_v2 *d = &h.data_page_header_v2;
-        d->num_values = (int32_t)c->page_entries;
-        d->num_nulls = (int32_t)c->page_nulls;
-        d->num_rows = (int32_t)c->page_rows;
-        d->encoding = enc;
-        d->definition_levels_byte_length = (int32_t)def_len;
-        d->repetition_levels_byte_length = (int32_t)rep_len;
-        d->has_is_compressed = true;
-        d->is_compressed = !raw && c->opts->compression != DC_PARQUET_UNCOMPRESSED;
-        d->has_statistics = stats;
-        d->statistics = st;
-    } else {
-        h.type = DC_PQ_PAGE_DATA;
-        h.has_data_page_header = true;
-        dc_pq_data_page_header *d = &h.data_page_header;
-        d->num_values = (int32_t)c->page_entries;
-        d->encoding = enc;
-        d->definition_level_encoding = DC_PQ_ENC_RLE;
-        d->repetition_level_encoding = DC_PQ_ENC_RLE;
-        d->has_statistics = stats;
-        d->statistics = st;
-    }
-    c->scratch_hdr.size = 0;
-    DC_TRY(dc_pq_page_header_encode(&c->scratch_hdr, &h, err));
-
-    /* the page and what the page index needs of it */
-    if (c->n_pages == c->page_cap) {
-        int64_t cap = c->page_cap ? c->page_cap * 2 : 16;
-        pqw_page_info *pi = dc_realloc(c->page_info, (size_t)cap * sizeof *pi);
-        if (!pi) {
+    pg->raw = (v2 && body->size == 0) || c->opts->compression == DC_PARQUET_UNCOMPRESSED;
+    DC_TRY(check_i32(c, lvl->size + body->size, "uncompressed", err));
+    pg->entries = c->page_entries;
+    pg->nulls = c->page_nulls;
+    pg->rows = c->page_rows;
+    pg->first_row = c->chunk_rows;
+    pg->has_mm = c->opts->statistics && c->page_mm.has;
+    if (pg->has_mm) {
+        uint8_t buf[PQW_STATS_TRUNCATE + 8];
+        const uint8_t *p;
+        dc_pqw_stat_bound(c, c->page_mm.min.data, c->page_mm.min.size, false, buf, &p,
+                          &pg->min_len, &pg->min_exact);
+        if (dc_bytes_append(&pg->bounds, p, pg->min_len) != DC_OK) {
             rc = dc_error_nomem(err);
             goto cleanup;
         }
-        c->page_info = pi;
-        c->page_cap = cap;
-    }
-    pqw_page_info *pi = &c->page_info[c->n_pages];
-    memset(pi, 0, sizeof *pi);
-    pi->offset = c->pages.size;
-    pi->size = (int32_t)(c->scratch_hdr.size + compressed);
-    pi->first_row = c->chunk_rows;
-    pi->null_count = c->page_nulls;
-    pi->null_page = nonnull == 0;
-    if (stats && c->page_mm.has) {
-        pi->has_minmax = true;
-        pi->min_off = c->page_stats.size;
-        pi->min_len = (int32_t)minl;
-        pi->max_off = c->page_stats.size + minl;
-        pi->max_len = (int32_t)maxl;
-        if (dc_bytes_append(&c->page_stats, minp, minl) != DC_OK ||
-            dc_bytes_append(&c->page_stats, maxp, maxl) != DC_OK) {
+        dc_pqw_stat_bound(c, c->page_mm.max.data, c->page_mm.max.size, true, buf, &p,
+                          &pg->max_len, &pg->max_exact);
+        if (dc_bytes_append(&pg->bounds, p, pg->max_len) != DC_OK) {
             rc = dc_error_nomem(err);
             goto cleanup;
         }
     } else if (nonnull > 0 && c->order != PQW_ORD_NONE) {
         c->chunk_minmax_lost = true;
     }
-    if (dc_bytes_reserve(&c->pages, c->scratch_hdr.size + compressed) != DC_OK) {
-        rc = dc_error_nomem(err);
-        goto cleanup;
-    }
-    dc_bytes_push(&c->pages, c->scratch_hdr.data, c->scratch_hdr.size);
-    dc_bytes_push(&c->pages, lvl->data, lvl->size);
-    dc_bytes_push(&c->pages, comp, comp_len);
-    c->n_pages++;
     if (c->page_mm.has &&
         mm_add(c, &c->chunk_mm, c->page_mm.min.data, c->page_mm.min.size, c->page_mm.max.data,
                c->page_mm.max.size) != DC_OK) {
@@ -946,12 +878,12 @@ static dc_status flush_page(pqw_column *c, dc_pq_codec_ctx *ctx, dc_error *err)
     c->chunk_entries += c->page_entries;
     c->chunk_rows += c->page_rows;
     c->chunk_nulls += c->page_nulls;
-    c->chunk_uncompressed += c->scratch_hdr.size + uncompressed;
-    c->chunk_compressed += c->scratch_hdr.size + compressed;
-    if (enc == DC_PQ_ENC_RLE_DICTIONARY)
+    if (pg->enc == DC_PQ_ENC_RLE_DICTIONARY)
         c->n_dict_pages_data++;
     else
         c->n_plain_pages_data++;
+    c->n_pend++;
+    *out = pg;
     /* a new page */
     c->def.size = c->rep.size = c->values.size = 0;
     c->page_bool_bits = 0;
@@ -960,6 +892,152 @@ static dc_status flush_page(pqw_column *c, dc_pq_codec_ctx *ctx, dc_error *err)
     c->page_dict = c->dict_active;
 cleanup:
     return rc;
+}
+
+void dc_pqw_page_compress(const pqw_column *c, pqw_page *pg, dc_pq_codec_ctx *ctx)
+{
+    dc_error_clear(&pg->err);
+    pg->rc = DC_OK;
+    if (pg->raw)
+        return;
+    pg->comp.size = 0;
+    pg->rc = dc_pq_compress(ctx, (int32_t)c->opts->compression, c->opts->compression_level,
+                            pg->body.data, pg->body.size, &pg->comp, &pg->err);
+    if (pg->rc == DC_OK)
+        pg->rc = check_i32(c, pg->lvl.size + pg->comp.size, "compressed", &pg->err);
+}
+
+/* Put the pending pages (compressed) into the chunk, in order: headers, page index. */
+static dc_status complete_pages(pqw_column *c, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    int64_t k = 0;
+    for (; k < c->n_pend; k++) {
+        pqw_page *pg = c->pend[k];
+        if (pg->rc != DC_OK) {
+            rc = pg->rc;
+            if (err)
+                *err = pg->err;
+            goto cleanup;
+        }
+        const bool v2 = c->opts->page_v2;
+        const uint8_t *comp = pg->raw ? pg->body.data : pg->comp.data;
+        int64_t comp_len = pg->raw ? pg->body.size : pg->comp.size;
+        int64_t uncompressed = pg->lvl.size + pg->body.size, compressed = pg->lvl.size + comp_len;
+        dc_pq_statistics st;
+        memset(&st, 0, sizeof st);
+        bool stats = c->opts->statistics;
+        if (stats) {
+            st.has_null_count = true;
+            st.null_count = pg->nulls;
+            if (pg->has_mm) {
+                st.has_min_value = st.has_max_value = true;
+                st.min_value = (dc_pq_str){(const char *)pg->bounds.data, pg->min_len};
+                st.max_value =
+                    (dc_pq_str){(const char *)pg->bounds.data + pg->min_len, pg->max_len};
+                st.has_is_min_value_exact = st.has_is_max_value_exact = true;
+                st.is_min_value_exact = pg->min_exact;
+                st.is_max_value_exact = pg->max_exact;
+            }
+        }
+        dc_pq_page_header h;
+        memset(&h, 0, sizeof h);
+        h.uncompressed_page_size = (int32_t)uncompressed;
+        h.compressed_page_size = (int32_t)compressed;
+        if (v2) {
+            h.type = DC_PQ_PAGE_DATA_V2;
+            h.has_data_page_header_v2 = true;
+            dc_pq_data_page_header_v2 *d = &h.data_page_header_v2;
+            d->num_values = (int32_t)pg->entries;
+            d->num_nulls = (int32_t)pg->nulls;
+            d->num_rows = (int32_t)pg->rows;
+            d->encoding = pg->enc;
+            d->definition_levels_byte_length = (int32_t)pg->def_len;
+            d->repetition_levels_byte_length = (int32_t)pg->rep_len;
+            d->has_is_compressed = true;
+            d->is_compressed = !pg->raw;
+            d->has_statistics = stats;
+            d->statistics = st;
+        } else {
+            h.type = DC_PQ_PAGE_DATA;
+            h.has_data_page_header = true;
+            dc_pq_data_page_header *d = &h.data_page_header;
+            d->num_values = (int32_t)pg->entries;
+            d->encoding = pg->enc;
+            d->definition_level_encoding = DC_PQ_ENC_RLE;
+            d->repetition_level_encoding = DC_PQ_ENC_RLE;
+            d->has_statistics = stats;
+            d->statistics = st;
+        }
+        c->scratch_hdr.size = 0;
+        DC_TRY(dc_pq_page_header_encode(&c->scratch_hdr, &h, err));
+        /* the page and what the page index needs of it */
+        if (c->n_pages == c->page_cap) {
+            int64_t cap = c->page_cap ? c->page_cap * 2 : 16;
+            pqw_page_info *pi = dc_realloc(c->page_info, (size_t)cap * sizeof *pi);
+            if (!pi) {
+                rc = dc_error_nomem(err);
+                goto cleanup;
+            }
+            c->page_info = pi;
+            c->page_cap = cap;
+        }
+        pqw_page_info *pi = &c->page_info[c->n_pages];
+        memset(pi, 0, sizeof *pi);
+        pi->offset = c->pages.size;
+        pi->size = (int32_t)(c->scratch_hdr.size + compressed);
+        pi->first_row = pg->first_row;
+        pi->null_count = pg->nulls;
+        pi->null_page = pg->entries == pg->nulls;
+        if (pg->has_mm) {
+            pi->has_minmax = true;
+            pi->min_off = c->page_stats.size;
+            pi->min_len = (int32_t)pg->min_len;
+            pi->max_off = c->page_stats.size + pg->min_len;
+            pi->max_len = (int32_t)pg->max_len;
+            if (dc_bytes_append(&c->page_stats, pg->bounds.data, pg->bounds.size) != DC_OK) {
+                rc = dc_error_nomem(err);
+                goto cleanup;
+            }
+        }
+        if (dc_bytes_reserve(&c->pages, c->scratch_hdr.size + compressed) != DC_OK) {
+            rc = dc_error_nomem(err);
+            goto cleanup;
+        }
+        dc_bytes_push(&c->pages, c->scratch_hdr.data, c->scratch_hdr.size);
+        dc_bytes_push(&c->pages, pg->lvl.data, pg->lvl.size);
+        dc_bytes_push(&c->pages, comp, comp_len);
+        c->n_pages++;
+        c->chunk_uncompressed += c->scratch_hdr.size + uncompressed;
+        c->chunk_compressed += c->scratch_hdr.size + compressed;
+    }
+cleanup:
+    c->n_pend = 0; /* on failure the column is unusable anyway */
+    return rc;
+}
+
+dc_status dc_pqw_column_complete(pqw_column *c, dc_error *err)
+{
+    return complete_pages(c, err);
+}
+
+/*
+ * Cut the page being built. Deferred (the writer's pool compresses pages of every
+ * column), it is handed to the writer; else compressed and put in place now.
+ */
+static dc_status flush_page(pqw_column *c, dc_pq_codec_ctx *ctx, dc_error *err)
+{
+    pqw_page *pg;
+    dc_status rc = cut_page(c, &pg, err);
+    if (rc != DC_OK || !pg)
+        return rc;
+    if (c->page_cut) { /* the writer completes the pages once every queued one is done */
+        if (!c->page_cut(c->page_cut_user, c, pg))
+            dc_pqw_page_compress(c, pg, ctx);
+        return DC_OK;
+    }
+    dc_pqw_page_compress(c, pg, ctx);
+    return complete_pages(c, err);
 }
 
 dc_status dc_pqw_column_write(pqw_column *c, const dc_array *arr, dc_pq_codec_ctx *ctx,
@@ -1014,13 +1092,23 @@ cleanup:
 dc_status dc_pqw_column_finish_chunk(pqw_column *c, dc_pq_codec_ctx *ctx, dc_error *err)
 {
     dc_status rc = DC_OK;
-    DC_TRY(flush_page(c, ctx, err));
+    pqw_page *pg;
+    DC_TRY(cut_page(c, &pg, err)); /* the last page; earlier ones are complete */
+    for (int64_t k = 0; k < c->n_pend; k++)
+        dc_pqw_page_compress(c, c->pend[k], ctx);
+    DC_TRY(complete_pages(c, err));
     c->dict_page.size = 0;
     if (c->n_dict_pages_data > 0) {
-        const uint8_t *comp;
-        int64_t comp_len;
+        const uint8_t *comp = c->dict_vals.data;
+        int64_t comp_len = c->dict_vals.size;
         DC_TRY(check_i32(c, c->dict_vals.size, "dictionary", err));
-        DC_TRY(compress(c, ctx, c->dict_vals.data, c->dict_vals.size, &comp, &comp_len, err));
+        if (c->opts->compression != DC_PARQUET_UNCOMPRESSED) {
+            c->scratch_comp.size = 0;
+            DC_TRY(dc_pq_compress(ctx, (int32_t)c->opts->compression, c->opts->compression_level,
+                                  c->dict_vals.data, c->dict_vals.size, &c->scratch_comp, err));
+            comp = c->scratch_comp.data;
+            comp_len = c->scratch_comp.size;
+        }
         DC_TRY(check_i32(c, comp_len, "dictionary", err));
         dc_pq_page_header h;
         memset(&h, 0, sizeof h);
@@ -1072,9 +1160,19 @@ void dc_pqw_column_clear(pqw_column *c)
 {
     dc_bytes *all[] = {&c->dict_vals, &c->def, &c->rep, &c->values, &c->pages, &c->dict_page,
                        &c->page_stats, &c->scratch_idx, &c->scratch_map, &c->scratch_vals,
-                       &c->scratch_body, &c->scratch_comp, &c->scratch_hdr, &c->scratch_lvl};
+                       &c->scratch_comp, &c->scratch_hdr};
     for (size_t i = 0; i < DC_ARRAY_LEN(all); i++)
         dc_bytes_free(all[i]);
+    for (int64_t i = 0; i < c->pend_cap; i++) {
+        if (!c->pend[i])
+            continue;
+        dc_bytes_free(&c->pend[i]->body);
+        dc_bytes_free(&c->pend[i]->lvl);
+        dc_bytes_free(&c->pend[i]->comp);
+        dc_bytes_free(&c->pend[i]->bounds);
+        dc_free(c->pend[i]);
+    }
+    dc_free(c->pend);
     mm_free(&c->page_mm);
     mm_free(&c->chunk_mm);
     dc_free(c->dict_off);

@@ -16,7 +16,10 @@
  *     OffsetIndex requires).
  *  3. A column's state is touched by one thread at a time: the writer hands whole
  *     columns to its workers and waits for all of them before the next batch, so
- *     the output does not depend on the number of threads or their timing.
+ *     the output does not depend on the number of threads or their timing. Pages
+ *     a column cuts are compressed by whichever thread is free (a long text
+ *     column would otherwise keep one thread busy while the others wait), then
+ *     put in the chunk in order by the writer once the batch is done.
  *  4. A column chunk's pages stay in memory until its row group is flushed: the
  *     writer buffers at most one row group of encoded pages.
  */
@@ -99,7 +102,29 @@ typedef struct pqw_page_info {
     int32_t min_len, max_len;
 } pqw_page_info;
 
-typedef struct pqw_column {
+/*
+ * A data page cut from a column and waiting for its compression (on any of the
+ * writer's threads) and its place in the chunk (on the column's thread, in order).
+ */
+typedef struct pqw_page {
+    dc_bytes body;   /* v1: levels and values; v2: values */
+    dc_bytes lvl;    /* v2: levels (never compressed) */
+    dc_bytes comp;   /* the compressed body */
+    dc_bytes bounds; /* statistics: min then max */
+    int32_t enc;
+    bool raw;        /* stored as is (UNCOMPRESSED, or a v2 page without values) */
+    int64_t entries, nulls, rows, first_row, rep_len, def_len;
+    bool has_mm, min_exact, max_exact;
+    int64_t min_len, max_len;
+    dc_status rc; /* of its compression */
+    dc_error err;
+} pqw_page;
+
+typedef struct pqw_column pqw_column;
+/* Queue pg's compression; false: not queued (the column compresses it itself). */
+typedef bool (*pqw_page_cut_fn)(void *user, pqw_column *c, pqw_page *pg);
+
+struct pqw_column {
     /* ---- fixed at open ---- */
     int32_t index;        /* leaf number */
     int32_t field;        /* top-level field */
@@ -153,11 +178,15 @@ typedef struct pqw_column {
     dc_bytes scratch_idx;  /* int64 leaf indices of a slice */
     dc_bytes scratch_map;  /* int64 dictionary value indices of a slice */
     dc_bytes scratch_vals; /* materialised physical values */
-    dc_bytes scratch_body; /* page body before compression */
-    dc_bytes scratch_comp; /* compressed */
+    dc_bytes scratch_comp; /* the compressed dictionary page */
     dc_bytes scratch_hdr;  /* page header */
-    dc_bytes scratch_lvl;  /* v2: levels */
-} pqw_column;
+
+    /* ---- pages cut, not yet in the chunk (slots reused) ---- */
+    pqw_page **pend;
+    int64_t n_pend, pend_cap;
+    pqw_page_cut_fn page_cut; /* set: pages are compressed by the writer's pool */
+    void *page_cut_user;
+};
 
 /* writer_column.c */
 void dc_pqw_column_clear(pqw_column *c);
@@ -169,6 +198,15 @@ void dc_pqw_column_clear(pqw_column *c);
  */
 dc_status dc_pqw_column_write(pqw_column *c, const dc_array *arr, dc_pq_codec_ctx *ctx,
                               dc_error *err);
+/*
+ * With page_cut set, a page cut by dc_pqw_column_write is handed to page_cut
+ * (on the column's thread) to be compressed by dc_pqw_page_compress on any
+ * thread; once all of them are, dc_pqw_column_complete puts them in the chunk
+ * in order (the first failed compression is its error). Without page_cut both
+ * happen when the page is cut.
+ */
+void dc_pqw_page_compress(const pqw_column *c, pqw_page *pg, dc_pq_codec_ctx *ctx);
+dc_status dc_pqw_column_complete(pqw_column *c, dc_error *err);
 /* Flush the last page and build the dictionary page: the chunk is ready to be copied out. */
 dc_status dc_pqw_column_finish_chunk(pqw_column *c, dc_pq_codec_ctx *ctx, dc_error *err);
 /* Forget the chunk (after it was written) and start a new one. */
