@@ -130,7 +130,16 @@ bool dc_utf8_valid(const char *str, int64_t n)
     const unsigned char *s = (const unsigned char *)str;
     int64_t i = 0;
     while (i < n) {
-        /* Fast path: 8 ASCII bytes at a time. */
+        /* Fast path: ASCII, 32 then 8 bytes at a time. */
+        while (i + 32 <= n) {
+            uint64_t w[4];
+            memcpy(w, s + i, 32);
+            if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL)
+                break;
+            i += 32;
+        }
+        if (i == n)
+            break;
         if (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, s + i, 8);

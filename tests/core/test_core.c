@@ -205,6 +205,20 @@ static void utf8_validation_rejects_malformed(void **state)
     assert_false(dc_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
     assert_false(dc_utf8_valid("\xff", 1));
     assert_true(dc_utf8_valid("", 0));
+    /* one bad byte anywhere in long ASCII (the 32- and 8-byte fast paths, the tail) */
+    char buf[100];
+    for (int pos = 0; pos < 100; pos++) {
+        memset(buf, 'a', sizeof buf);
+        assert_true(dc_utf8_valid(buf, 100));
+        buf[pos] = (char)0xff;
+        assert_false(dc_utf8_valid(buf, 100));
+        buf[pos] = (char)0xc3; /* a lead byte cut off by the next ASCII byte */
+        assert_false(dc_utf8_valid(buf, 100));
+        if (pos < 99) {
+            buf[pos + 1] = (char)0xa9; /* now a valid two-byte character */
+            assert_true(dc_utf8_valid(buf, 100));
+        }
+    }
     assert_int_equal(dc_utf8_length("caf\xc3\xa9", 5), 4);
     assert_true(dc_str_ieq("TRUE", 4, "true"));
     assert_false(dc_str_ieq("TRUEX", 5, "true"));
