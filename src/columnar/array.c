@@ -209,13 +209,13 @@ const uint8_t *dc_array_get_bytes(const dc_array *a, int64_t i, int64_t *len)
     case DC_TYPE_BINARY: {
         const int32_t *o = (const int32_t *)a->data[1];
         *len = o[k + 1] - o[k];
-        return a->data[2] + o[k];
+        return a->data[2] ? a->data[2] + o[k] : (const uint8_t *)""; /* all empty, no buffer */
     }
     case DC_TYPE_LARGE_UTF8:
     case DC_TYPE_LARGE_BINARY: {
         const int64_t *o = (const int64_t *)a->data[1];
         *len = o[k + 1] - o[k];
-        return a->data[2] + o[k];
+        return a->data[2] ? a->data[2] + o[k] : (const uint8_t *)"";
     }
     case DC_TYPE_FIXED_SIZE_BINARY:
     case DC_TYPE_DECIMAL128:

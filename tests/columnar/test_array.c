@@ -356,6 +356,29 @@ static void validation_catches_broken_arrays(void **state)
     dc_type_unref(t);
 }
 
+/* Empty strings without a values buffer (what some producers export): bytes of length 0. */
+static void empty_strings_without_a_values_buffer(void **state)
+{
+    (void)state;
+    const char *const names[] = {"string", "large_string", "binary"};
+    for (size_t k = 0; k < DC_ARRAY_LEN(names); k++) {
+        dc_type *t = parse(names[k]);
+        bool large = t->id == DC_TYPE_LARGE_UTF8;
+        dc_buffer *offs = dc_buffer_new(large ? 24 : 12, true);
+        dc_buffer *bufs[3] = {NULL, offs, NULL};
+        dc_array *a = NULL;
+        assert_int_equal(dc_array_make(&a, t, 2, 0, 0, bufs, 3, NULL, 0, NULL, NULL), DC_OK);
+        int64_t len = -1;
+        const uint8_t *p = dc_array_get_bytes(a, 1, &len);
+        assert_non_null(p);
+        assert_int_equal(len, 0);
+        assert_int_equal(dc_array_validate(a, NULL), DC_OK);
+        dc_array_unref(a);
+        dc_buffer_unref(offs);
+        dc_type_unref(t);
+    }
+}
+
 static void roundtrip_through_arrow(dc_array *a)
 {
     struct ArrowSchema s;
@@ -689,6 +712,7 @@ int main(void)
         cmocka_unit_test(formatting_of_values),
         cmocka_unit_test(doubles_print_shortest_round_trip),
         cmocka_unit_test(allocation_failures_are_clean),
+        cmocka_unit_test(empty_strings_without_a_values_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
