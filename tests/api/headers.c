@@ -8,15 +8,55 @@
 #include <deltacat/columnar.h>
 #include <deltacat/common.h>
 #include <deltacat/formats.h>
+#include <deltacat/table.h>
 
 #include <stdio.h>
 
 int main(void)
 {
     /* Take the address of a function of each header so the linker checks them. */
-    void *fns[] = {(void *)dc_status_name, (void *)dc_version,  (void *)dc_type_parse,
-                   (void *)dc_reader_export, (void *)dc_file_reader_open, (void *)dc_catalog_open,
-                   (void *)dc_txn_commit, (void *)dc_catalog_history};
+    void *fns[] = {(void *)dc_status_name,
+                   (void *)dc_version,
+                   (void *)dc_type_parse,
+                   (void *)dc_reader_export,
+                   (void *)dc_file_reader_open,
+                   (void *)dc_catalog_open,
+                   (void *)dc_txn_commit,
+                   (void *)dc_catalog_history,
+                   (void *)dc_namespace_alter,
+                   (void *)dc_namespace_create,
+                   (void *)dc_namespace_drop,
+                   (void *)dc_namespace_exists,
+                   (void *)dc_namespace_get,
+                   (void *)dc_namespace_info_clear,
+                   (void *)dc_namespace_infos_free,
+                   (void *)dc_namespace_list,
+                   (void *)dc_read_plan_free,
+                   (void *)dc_table_alter,
+                   (void *)dc_table_commit_staged,
+                   (void *)dc_table_create,
+                   (void *)dc_table_create_version,
+                   (void *)dc_table_describe,
+                   (void *)dc_table_drop,
+                   (void *)dc_table_exists,
+                   (void *)dc_table_info_clear,
+                   (void *)dc_table_infos_free,
+                   (void *)dc_table_list,
+                   (void *)dc_table_options_init,
+                   (void *)dc_table_plan,
+                   (void *)dc_table_read,
+                   (void *)dc_table_read_options_init,
+                   (void *)dc_table_rename,
+                   (void *)dc_table_rollback,
+                   (void *)dc_table_stage,
+                   (void *)dc_table_truncate,
+                   (void *)dc_table_update_schema,
+                   (void *)dc_table_versions,
+                   (void *)dc_table_versions_free,
+                   (void *)dc_table_write,
+                   (void *)dc_table_write_files,
+                   (void *)dc_table_write_options_init,
+                   (void *)dc_write_mode_from_name};
     int n = 0;
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         n += fns[i] != NULL;

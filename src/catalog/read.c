@@ -1,0 +1,728 @@
+/*
+ * read.c: reads of tables (dc_table_read) and read plans (dc_table_plan).
+ *
+ * A read lists the live files of the table version (partitions by key, deltas
+ * by stream position, files in delta order: APPENDed rows come back in write
+ * order), drops the files whose statistics exclude the filter, then streams
+ * the others one at a time: Parquet files read only the projected and
+ * filtered columns and skip the row groups their statistics exclude; every
+ * batch is mapped onto the table's current schema (tschema.c: renamed
+ * columns by field id, missing columns as past default or null, narrower
+ * types widened), filtered row by row, projected, then offset and limit apply.
+ */
+#include "catalog/engine_int.h"
+#include "catalog/tschema_int.h"
+#include "compute/predicate_int.h"
+#include "formats/formats_int.h"
+#include "formats/parquet/parquet_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+void dc_table_read_options_init(dc_table_read_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->limit = -1;
+}
+
+/* ---- the files of a table version ---- */
+
+typedef struct tfile {
+    const char *path;      /* borrowed from `entry` */
+    const json_t *entry;   /* the file entry (a reference held by the list) */
+    const char *partition; /* borrowed from the list's keys */
+    int64_t position;
+} tfile;
+
+typedef struct tfiles {
+    tfile *v;
+    int64_t n;
+    json_t *hold; /* the table version, kept alive while the list is */
+} tfiles;
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void tfiles_clear(tfiles *l)
+{
+    dc_free(l->v);
+    json_decref(l->hold);
+    memset(l, 0, sizeof *l);
+}
+
+static dc_status tfiles_collect(tfiles *l, const json_t *tv, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    const char **keys = NULL;
+    memset(l, 0, sizeof *l);
+    l->hold = json_incref((json_t *)tv);
+    const json_t *parts = json_object_get(tv, "partitions");
+    size_t np = json_object_size(parts), k = 0, total = 0;
+    keys = dc_calloc(np + 1, sizeof *keys);
+    DC_TRY_ALLOC(keys, err);
+    const char *key;
+    json_t *p;
+    json_object_foreach((json_t *)parts, key, p)
+    {
+        keys[k++] = key;
+        size_t i;
+        json_t *d;
+        json_array_foreach(json_object_get(p, "deltas"), i, d) total +=
+            json_array_size(json_object_get(d, "files"));
+    }
+    qsort(keys, np, sizeof *keys, key_cmp);
+    l->v = dc_calloc(total + 1, sizeof *l->v);
+    DC_TRY_ALLOC(l->v, err);
+    for (k = 0; k < np; k++) {
+        size_t i, j;
+        json_t *d, *f;
+        json_array_foreach(json_object_get(json_object_get(parts, keys[k]), "deltas"), i, d)
+        {
+            int64_t pos = json_integer_value(json_object_get(d, "position"));
+            json_array_foreach(json_object_get(d, "files"), j, f)
+            {
+                tfile *t = &l->v[l->n++];
+                t->entry = f;
+                t->path = json_string_value(json_object_get(f, "path"));
+                t->partition = keys[k];
+                t->position = pos;
+            }
+        }
+    }
+cleanup:
+    dc_free(keys);
+    if (rc != DC_OK)
+        tfiles_clear(l);
+    return rc;
+}
+
+/* ---- statistics for pruning ---- */
+
+typedef struct file_stats_ctx {
+    const json_t *entry;
+    const dc_schema *schema; /* the table's: the types of the bounds */
+    dc_array *hold[64];      /* decoded bounds, freed after the question */
+    int n_hold;
+} file_stats_ctx;
+
+static bool file_stats(void *user, const char *column, dc_col_stats *out)
+{
+    file_stats_ctx *x = user;
+    const json_t *all = json_object_get(x->entry, "stats");
+    int32_t fi = dc_schema_find(x->schema, column);
+    int64_t id = fi >= 0 ? dc_tfield_id(&x->schema->fields[fi]) : -1;
+    const json_t *cs = NULL;
+    const char *k;
+    json_t *v;
+    if (id >= 0) /* by field id: the column may have been renamed since */
+        json_object_foreach((json_t *)all, k, v)
+        {
+            if (json_integer_value(json_object_get(v, "field_id")) == id) {
+                cs = v;
+                break;
+            }
+        }
+    if (!cs) {
+        cs = json_object_get(all, column);
+        if (cs && id >= 0 && json_object_get(cs, "field_id")) /* another column, same name */
+            cs = NULL;
+    }
+    memset(out, 0, sizeof *out);
+    out->null_count = -1;
+    out->row_count = json_integer_value(json_object_get(x->entry, "record_count"));
+    if (!cs || fi < 0)
+        return false;
+    const json_t *nc = json_object_get(cs, "null_count");
+    if (json_is_integer(nc))
+        out->null_count = json_integer_value(nc);
+    const json_t *mn = json_object_get(cs, "min"), *mx = json_object_get(cs, "max");
+    if (mn && mx && x->n_hold + 2 <= (int)DC_ARRAY_LEN(x->hold)) {
+        dc_array *a = NULL, *b = NULL;
+        const dc_type *t = x->schema->fields[fi].type;
+        if (dc_stat_value_from_json(&a, mn, t, NULL) == DC_OK &&
+            dc_stat_value_from_json(&b, mx, t, NULL) == DC_OK) {
+            out->min = a;
+            out->max = b;
+            out->min_exact = out->max_exact = true;
+            x->hold[x->n_hold++] = a;
+            x->hold[x->n_hold++] = b;
+        } else {
+            dc_array_unref(a);
+            dc_array_unref(b);
+        }
+    }
+    return true;
+}
+
+static bool file_may_match(const dc_pred *p, const tfile *f, const dc_schema *schema)
+{
+    if (!p)
+        return true;
+    file_stats_ctx x = {.entry = f->entry, .schema = schema};
+    bool r = dc_pred_may_match(p, file_stats, &x);
+    for (int i = 0; i < x.n_hold; i++)
+        dc_array_unref(x.hold[i]);
+    return r;
+}
+
+/* ---- what a read needs ---- */
+
+typedef struct read_setup {
+    char *table_id;
+    int64_t table_version, catalog_version;
+    dc_schema *table_schema; /* current, whole (NULL: none) */
+    dc_schema *out_schema;   /* the projection */
+    dc_schema *read_schema;  /* the projection and the filter's columns */
+    dc_pred *pred;
+    tfiles files;
+    bool *keep; /* per file: not pruned */
+    int64_t kept, pruned, kept_rows;
+} read_setup;
+
+static void setup_clear(read_setup *s)
+{
+    dc_free(s->table_id);
+    dc_schema_unref(s->table_schema);
+    dc_schema_unref(s->out_schema);
+    dc_schema_unref(s->read_schema);
+    dc_pred_free(s->pred);
+    tfiles_clear(&s->files);
+    dc_free(s->keep);
+    memset(s, 0, sizeof *s);
+}
+
+static dc_status pick_fields(dc_schema **out, const dc_schema *from, const char *const *names,
+                             int32_t n, const char *what, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_field *fs = dc_calloc((size_t)DC_MAX(n, 1), sizeof *fs);
+    if (!fs)
+        return dc_error_nomem(err);
+    for (int32_t i = 0; i < n; i++) {
+        int32_t k = dc_schema_find(from, names[i]);
+        if (k < 0) {
+            rc = dc_error_set(err, DC_ENOTFOUND, "no column \"%s\" in the table (%s)", names[i],
+                              what);
+            goto cleanup;
+        }
+        for (int32_t j = 0; j < i; j++)
+            if (!strcmp(names[j], names[i])) {
+                rc = dc_error_set(err, DC_EINVALID, "column \"%s\" is asked for twice", names[i]);
+                goto cleanup;
+            }
+        fs[i] = from->fields[k]; /* shallow: dc_schema_new copies */
+    }
+    *out = dc_schema_new(fs, n, &from->metadata);
+    DC_TRY_ALLOC(*out, err);
+cleanup:
+    dc_free(fs);
+    return rc;
+}
+
+static dc_status setup_read(read_setup *rs, dc_scope *s, const char *ns, const char *name,
+                            const dc_table_read_options *o, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    const char *id;
+    const json_t *t;
+    const char **names = NULL;
+    memset(rs, 0, sizeof *rs);
+    DC_TRY(dc_table_resolve(s, ns, name, &id, &t, err));
+    rs->table_id = dc_strdup(id);
+    DC_TRY_ALLOC(rs->table_id, err);
+    DC_TRY(dc_stxn_note_read(s->txn->st, id, true, err));
+    rs->catalog_version = dc_txn_read_version(s->txn);
+    const json_t *tv = dc_table_version_obj(t, o->table_version, &rs->table_version);
+    if (!tv) {
+        rc = o->table_version > 0
+                 ? dc_error_set(err, DC_ENOTFOUND, "table %s has no version %lld", name,
+                                (long long)o->table_version)
+                 : dc_error_set(err, DC_ECORRUPT, "table %s has no table version", name);
+        goto cleanup;
+    }
+    DC_TRY(dc_tv_schema(tv, &rs->table_schema, err));
+    if (!rs->table_schema) {
+        rs->table_schema = dc_schema_new(NULL, 0, NULL);
+        DC_TRY_ALLOC(rs->table_schema, err);
+    }
+    const dc_schema *ts = rs->table_schema;
+    if (o->columns)
+        DC_TRY(pick_fields(&rs->out_schema, ts, o->columns, o->n_columns, "projection", err));
+    else
+        rs->out_schema = dc_schema_ref(ts);
+    if (o->filter) {
+        DC_TRY(dc_pred_parse(&rs->pred, o->filter, (int64_t)strlen(o->filter), err));
+        DC_TRY(dc_pred_bind(rs->pred, ts, err));
+        /* read the projection plus the filter's columns */
+        int32_t n = rs->out_schema->n_fields, extra = dc_pred_n_columns(rs->pred);
+        names = dc_calloc((size_t)(n + extra + 1), sizeof *names);
+        DC_TRY_ALLOC(names, err);
+        for (int32_t i = 0; i < n; i++)
+            names[i] = rs->out_schema->fields[i].name;
+        int32_t m = n;
+        for (int32_t i = 0; i < extra; i++) {
+            const char *cn = dc_pred_column(rs->pred, i);
+            if (dc_schema_find(rs->out_schema, cn) < 0)
+                names[m++] = cn;
+        }
+        DC_TRY(pick_fields(&rs->read_schema, ts, names, m, "filter", err));
+    } else {
+        rs->read_schema = dc_schema_ref(rs->out_schema);
+    }
+    DC_TRY(tfiles_collect(&rs->files, tv, err));
+    rs->keep = dc_calloc((size_t)rs->files.n + 1, sizeof *rs->keep);
+    DC_TRY_ALLOC(rs->keep, err);
+    for (int64_t i = 0; i < rs->files.n; i++) {
+        rs->keep[i] = file_may_match(rs->pred, &rs->files.v[i], ts);
+        if (rs->keep[i]) {
+            rs->kept++;
+            rs->kept_rows +=
+                json_integer_value(json_object_get(rs->files.v[i].entry, "record_count"));
+        } else {
+            rs->pruned++;
+        }
+    }
+cleanup:
+    dc_free(names);
+    if (rc != DC_OK)
+        setup_clear(rs);
+    return rc;
+}
+
+/* ---- the reader ---- */
+
+typedef struct table_reader {
+    read_setup rs;
+    dc_fs *fs;
+    int64_t i;          /* next file */
+    dc_reader *cur;     /* the open file's reader */
+    dc_pq_file *pqf;    /* borrowed from cur (Parquet): for row-group statistics */
+    int64_t skip, left; /* offset still to skip, rows still to give (-1: no limit) */
+    int64_t batch_rows;
+    int64_t files_opened, row_groups_read;
+    const char **cols; /* the projection asked of the open Parquet file */
+} table_reader;
+
+typedef struct rg_ctx {
+    table_reader *tr;
+    const dc_pq_file *f;
+    int32_t rg;
+    dc_array *hold[64];
+    int n_hold;
+} rg_ctx;
+
+/* A file column's field id: ours, else Parquet's (what our writer sets); -1 when none. */
+static int64_t file_field_id(const dc_field *f)
+{
+    int64_t id = dc_tfield_id(f);
+    const char *p = dc_metadata_get(&f->metadata, DC_PARQUET_FIELD_ID);
+    if (id < 0 && p) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (*p && !*end && v >= 0)
+            id = v;
+    }
+    return id;
+}
+
+/* The file's column for a table field: same field id, else same name (tschema.c's rule). */
+static int32_t file_field(const dc_schema *file, const dc_field *want)
+{
+    int64_t id = dc_tfield_id(want);
+    if (id >= 0)
+        for (int32_t i = 0; i < file->n_fields; i++)
+            if (file_field_id(&file->fields[i]) == id)
+                return i;
+    int32_t k = dc_schema_find(file, want->name);
+    return k >= 0 && (id < 0 || file_field_id(&file->fields[k]) < 0) ? k : -1;
+}
+
+static bool rg_stats(void *user, const char *column, dc_col_stats *out)
+{
+    rg_ctx *x = user;
+    memset(out, 0, sizeof *out);
+    out->null_count = -1;
+    out->row_count = dc_pq_file_meta(x->f)->row_groups[x->rg].num_rows;
+    const dc_schema *ts = x->tr->rs.table_schema;
+    int32_t ti = dc_schema_find(ts, column);
+    if (ti < 0)
+        return false;
+    int32_t fi = file_field(dc_pq_file_schema(x->f), &ts->fields[ti]);
+    if (fi < 0) { /* the file lacks the column: every row shows its past default or null */
+        return false;
+    }
+    const char *fname = dc_pq_file_schema(x->f)->fields[fi].name;
+    for (int32_t leaf = 0; leaf < dc_pq_file_n_leaves(x->f); leaf++) {
+        if (strcmp(dc_pq_file_leaf(x->f, leaf)->path, fname) != 0)
+            continue;
+        dc_pq_stats st;
+        if (dc_pq_file_column_stats(x->f, x->rg, leaf, &st, NULL) != DC_OK)
+            return false;
+        if (st.has_null_count)
+            out->null_count = st.null_count;
+        if (st.min && st.max && x->n_hold + 2 <= (int)DC_ARRAY_LEN(x->hold)) {
+            dc_array *a = NULL, *b = NULL;
+            const dc_type *t = ts->fields[ti].type;
+            if (dc_cast(&a, st.min, t, true, NULL) == DC_OK &&
+                dc_cast(&b, st.max, t, true, NULL) == DC_OK) {
+                out->min = a;
+                out->max = b;
+                out->min_exact = st.min_exact;
+                out->max_exact = st.max_exact;
+                x->hold[x->n_hold++] = a;
+                x->hold[x->n_hold++] = b;
+            } else {
+                dc_array_unref(a);
+                dc_array_unref(b);
+            }
+        }
+        dc_pq_stats_clear(&st);
+        return true;
+    }
+    return false;
+}
+
+static bool rg_filter(const dc_pq_file *f, int32_t rg, void *user)
+{
+    table_reader *tr = user;
+    rg_ctx x = {.tr = tr, .f = f, .rg = rg};
+    bool keep = dc_pred_may_match(tr->rs.pred, rg_stats, &x);
+    for (int i = 0; i < x.n_hold; i++)
+        dc_array_unref(x.hold[i]);
+    tr->row_groups_read += keep;
+    return keep;
+}
+
+static dc_status open_file(table_reader *tr, const tfile *tf, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_input *in = NULL;
+    dc_pq_file *f = NULL;
+    const char *ct = json_string_value(json_object_get(tf->entry, "content_type"));
+    dc_file_format fmt = ct ? dc_format_from_name(ct) : dc_format_from_path(tf->path);
+    DC_TRY(dc_fs_open_input(tr->fs, tf->path, &in, err));
+    tr->files_opened++;
+    if (fmt == DC_FORMAT_PARQUET) {
+        DC_TRY(dc_pq_file_open(&f, in, err));
+        in = NULL;
+        const dc_schema *fsch = dc_pq_file_schema(f);
+        const dc_schema *want = tr->rs.read_schema;
+        int32_t n = 0;
+        dc_free(tr->cols);
+        tr->cols = dc_calloc((size_t)want->n_fields + 1, sizeof *tr->cols);
+        DC_TRY_ALLOC(tr->cols, err);
+        for (int32_t i = 0; i < want->n_fields; i++) {
+            int32_t k = file_field(fsch, &want->fields[i]);
+            if (k >= 0)
+                tr->cols[n++] = fsch->fields[k].name;
+        }
+        dc_pq_read_options po = {.batch_rows = tr->batch_rows,
+                                 .columns = tr->cols,
+                                 .n_columns = n,
+                                 .filter = tr->rs.pred ? rg_filter : NULL,
+                                 .filter_user = tr};
+        if (!tr->rs.pred)
+            tr->row_groups_read += dc_pq_file_meta(f)->n_row_groups;
+        rc = dc_pq_reader_open(&tr->cur, f, &po, err);
+        f = NULL; /* taken over, also on failure */
+    } else if (fmt == DC_FORMAT_CSV || fmt == DC_FORMAT_TSV || fmt == DC_FORMAT_PSV ||
+               fmt == DC_FORMAT_JSONL) {
+        dc_read_options ro;
+        dc_read_options_init(&ro, fmt);
+        if (tr->batch_rows > 0)
+            ro.batch_rows = tr->batch_rows;
+        rc = fmt == DC_FORMAT_JSONL ? dc_jsonl_reader_open(&tr->cur, in, &ro, err)
+                                    : dc_csv_reader_open(&tr->cur, in, &ro, err);
+        in = NULL;
+    } else {
+        rc = dc_error_set(err, DC_EUNSUPPORTED, "table file %s: content type %s cannot be read",
+                          tf->path, ct ? ct : "unknown");
+    }
+cleanup:
+    dc_pq_file_free(f);
+    dc_input_close(in);
+    return rc;
+}
+
+/* Keep the columns of `out_schema` (by name) of a batch of `read_schema`. */
+static dc_status project(dc_batch **out, const dc_batch *b, const dc_schema *to, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_array **cols = dc_calloc((size_t)to->n_fields + 1, sizeof *cols);
+    if (!cols)
+        return dc_error_nomem(err);
+    for (int32_t i = 0; i < to->n_fields; i++)
+        cols[i] = b->columns[dc_schema_find(b->schema, to->fields[i].name)];
+    rc = dc_batch_new(out, to, cols, b->length, err);
+    dc_free(cols);
+    return rc;
+}
+
+static dc_status tr_next(dc_reader *r, dc_batch **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    table_reader *tr = r->impl;
+    dc_batch *fb = NULL, *cb = NULL, *filt = NULL, *proj = NULL;
+    dc_array *mask = NULL;
+    *out = NULL;
+    for (;;) {
+        if (tr->left == 0)
+            return DC_OK;
+        if (!tr->cur) {
+            while (tr->i < tr->rs.files.n && !tr->rs.keep[tr->i])
+                tr->i++;
+            if (tr->i == tr->rs.files.n)
+                return DC_OK;
+            DC_TRY(open_file(tr, &tr->rs.files.v[tr->i++], err));
+        }
+        DC_TRY(dc_reader_next(tr->cur, &fb, err));
+        if (!fb) {
+            dc_reader_free(tr->cur);
+            tr->cur = NULL;
+            continue;
+        }
+        DC_TRY(dc_tschema_conform_read(&cb, fb, tr->rs.read_schema, err));
+        dc_batch_unref(fb);
+        fb = NULL;
+        if (tr->rs.pred) {
+            DC_TRY(dc_pred_eval(tr->rs.pred, cb, &mask, err));
+            DC_TRY(dc_batch_filter(&filt, cb, mask, err));
+            dc_array_unref(mask);
+            mask = NULL;
+            dc_batch_unref(cb);
+            cb = filt;
+            filt = NULL;
+        }
+        if (tr->rs.read_schema != tr->rs.out_schema &&
+            tr->rs.read_schema->n_fields != tr->rs.out_schema->n_fields) {
+            DC_TRY(project(&proj, cb, tr->rs.out_schema, err));
+            dc_batch_unref(cb);
+            cb = proj;
+            proj = NULL;
+        }
+        int64_t from = DC_MIN(tr->skip, cb->length);
+        tr->skip -= from;
+        int64_t n = cb->length - from;
+        if (tr->left >= 0)
+            n = DC_MIN(n, tr->left);
+        if (n <= 0) {
+            dc_batch_unref(cb);
+            cb = NULL;
+            continue;
+        }
+        if (from > 0 || n < cb->length) {
+            DC_TRY(dc_batch_slice(out, cb, from, n, err));
+        } else {
+            *out = cb;
+            cb = NULL;
+        }
+        if (tr->left >= 0)
+            tr->left -= n;
+        break;
+    }
+cleanup:
+    dc_batch_unref(fb);
+    dc_batch_unref(cb);
+    dc_batch_unref(filt);
+    dc_batch_unref(proj);
+    dc_array_unref(mask);
+    return rc;
+}
+
+static void tr_destroy(dc_reader *r)
+{
+    table_reader *tr = r->impl;
+    if (!tr)
+        return;
+    dc_reader_free(tr->cur);
+    dc_free(tr->cols);
+    setup_clear(&tr->rs);
+    dc_fs_unref(tr->fs);
+    dc_free(tr);
+}
+
+static const dc_reader_vtable TABLE_VT = {tr_next, tr_destroy};
+
+bool dc_table_reader_stats(const dc_reader *r, int64_t *files_opened, int64_t *row_groups_read)
+{
+    if (!r || r->vt != &TABLE_VT)
+        return false;
+    const table_reader *tr = r->impl;
+    *files_opened = tr->files_opened;
+    *row_groups_read = tr->row_groups_read;
+    return true;
+}
+
+dc_status dc_table_read(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                        const dc_table_read_options *opts, dc_reader **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_scope s = {0};
+    dc_table_read_options defaults;
+    table_reader *tr = NULL;
+    *out = NULL;
+    if (!opts) {
+        dc_table_read_options_init(&defaults);
+        opts = &defaults;
+    }
+    if (opts->offset < 0)
+        return dc_error_set(err, DC_EINVALID, "the offset must be >= 0, not %lld",
+                            (long long)opts->offset);
+    DC_TRY(dc_scope_begin(&s, c, txn, err));
+    tr = dc_calloc(1, sizeof *tr);
+    DC_TRY_ALLOC(tr, err);
+    DC_TRY(setup_read(&tr->rs, &s, ns, name, opts, err));
+    tr->fs = dc_fs_ref(dc_store_fs(c->store));
+    tr->skip = opts->offset;
+    tr->left = opts->limit < 0 ? -1 : opts->limit;
+    tr->batch_rows = opts->batch_rows > 0 ? opts->batch_rows : 65536;
+    DC_TRY(dc_reader_new(out, &TABLE_VT, tr, tr->rs.out_schema, err));
+    tr = NULL;
+cleanup:
+    if (tr) {
+        dc_reader tmp = {.impl = tr};
+        tr_destroy(&tmp);
+    }
+    if (s.txn)
+        dc_scope_drop(&s); /* the reader holds the file list, not the transaction */
+    return rc;
+}
+
+/* ---- plans ---- */
+
+dc_status dc_table_plan(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                        const dc_table_read_options *opts, int64_t max_files, int64_t file_offset,
+                        dc_read_plan **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_scope s = {0};
+    read_setup rs = {0};
+    dc_table_read_options defaults;
+    dc_read_plan *p = NULL;
+    *out = NULL;
+    if (!opts) {
+        dc_table_read_options_init(&defaults);
+        opts = &defaults;
+    }
+    if (max_files < 0 || file_offset < 0)
+        return dc_error_set(err, DC_EINVALID, "max_files and file_offset must be >= 0");
+    DC_TRY(dc_scope_begin(&s, c, txn, err));
+    DC_TRY(setup_read(&rs, &s, ns, name, opts, err));
+    p = dc_calloc(1, sizeof *p);
+    DC_TRY_ALLOC(p, err);
+    p->table_id = dc_strdup(rs.table_id);
+    DC_TRY_ALLOC(p->table_id, err);
+    p->table_version = rs.table_version;
+    p->catalog_version = rs.catalog_version;
+    p->schema = dc_schema_ref(rs.out_schema);
+    p->total_files = rs.kept;
+    p->pruned_files = rs.pruned;
+    p->total_rows = rs.kept_rows;
+    int64_t first = file_offset, count = rs.kept - DC_MIN(first, rs.kept);
+    if (max_files > 0)
+        count = DC_MIN(count, max_files);
+    p->files = dc_calloc((size_t)count + 1, sizeof *p->files);
+    DC_TRY_ALLOC(p->files, err);
+    /* partitions (files come grouped by key) */
+    p->partitions = dc_calloc((size_t)rs.files.n + 1, sizeof *p->partitions);
+    DC_TRY_ALLOC(p->partitions, err);
+    for (int64_t i = 0; i < rs.files.n; i++) {
+        if (!rs.keep[i])
+            continue;
+        const tfile *tf = &rs.files.v[i];
+        dc_plan_partition *pp = p->n_partitions ? &p->partitions[p->n_partitions - 1] : NULL;
+        if (!pp || strcmp(pp->key, tf->partition) != 0) {
+            pp = &p->partitions[p->n_partitions];
+            pp->key = dc_strdup(tf->partition);
+            DC_TRY_ALLOC(pp->key, err);
+            p->n_partitions++;
+        }
+        pp->files++;
+        pp->rows += json_integer_value(json_object_get(tf->entry, "record_count"));
+        pp->bytes += json_integer_value(json_object_get(tf->entry, "file_size"));
+    }
+    int64_t seen = 0;
+    for (int64_t i = 0; i < rs.files.n && p->n_files < count; i++) {
+        if (!rs.keep[i] || seen++ < first)
+            continue;
+        const tfile *tf = &rs.files.v[i];
+        dc_plan_file *pf = &p->files[p->n_files++];
+        const char *ct = json_string_value(json_object_get(tf->entry, "content_type"));
+        pf->path = dc_strdup(tf->path);
+        pf->partition = dc_strdup(tf->partition);
+        DC_TRY_ALLOC(pf->path, err);
+        DC_TRY_ALLOC(pf->partition, err);
+        pf->content_type = ct ? dc_format_from_name(ct) : dc_format_from_path(tf->path);
+        pf->record_count = json_integer_value(json_object_get(tf->entry, "record_count"));
+        pf->file_size = json_integer_value(json_object_get(tf->entry, "file_size"));
+        pf->stream_position = tf->position;
+    }
+    *out = p;
+    p = NULL;
+cleanup:
+    dc_read_plan_free(p);
+    setup_clear(&rs);
+    if (s.txn)
+        dc_scope_drop(&s);
+    return rc;
+}
+
+char *dc_read_plan_to_json(const dc_read_plan *p)
+{
+    json_t *files = json_array(), *j = NULL;
+    char *out = NULL;
+    for (int64_t i = 0; files && i < p->n_files; i++) {
+        const dc_plan_file *f = &p->files[i];
+        json_array_append_new(files,
+                              json_pack("{s:s, s:s, s:I, s:I, s:s, s:I}", "path", f->path,
+                                        "content_type", dc_format_name(f->content_type),
+                                        "record_count", (json_int_t)f->record_count, "file_size",
+                                        (json_int_t)f->file_size, "partition", f->partition,
+                                        "stream_position", (json_int_t)f->stream_position));
+    }
+    json_t *parts = json_array();
+    for (int64_t i = 0; parts && i < p->n_partitions; i++)
+        json_array_append_new(parts, json_pack("{s:s, s:I, s:I, s:I}", "key", p->partitions[i].key,
+                                               "files", (json_int_t)p->partitions[i].files, "rows",
+                                               (json_int_t)p->partitions[i].rows, "bytes",
+                                               (json_int_t)p->partitions[i].bytes));
+    json_t *schema = p->schema ? dc_schema_to_json(p->schema) : json_null();
+    if (files && schema && parts)
+        j = json_pack("{s:s, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:I}", "table_id", p->table_id,
+                      "table_version", (json_int_t)p->table_version, "catalog_version",
+                      (json_int_t)p->catalog_version, "schema", schema, "files", files,
+                      "partitions", parts, "total_files", (json_int_t)p->total_files,
+                      "pruned_files", (json_int_t)p->pruned_files, "total_rows",
+                      (json_int_t)p->total_rows);
+    else {
+        json_decref(files);
+        json_decref(schema);
+        json_decref(parts);
+    }
+    if (j) {
+        char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+        out = s ? dc_strdup(s) : NULL;
+        free(s);
+    }
+    json_decref(j);
+    return out;
+}
+
+void dc_read_plan_free(dc_read_plan *p)
+{
+    if (!p)
+        return;
+    for (int64_t i = 0; i < p->n_files; i++) {
+        dc_free(p->files[i].path);
+        dc_free(p->files[i].partition);
+    }
+    dc_free(p->files);
+    for (int64_t i = 0; i < p->n_partitions; i++)
+        dc_free(p->partitions[i].key);
+    dc_free(p->partitions);
+    dc_free(p->table_id);
+    dc_schema_unref(p->schema);
+    dc_free(p);
+}

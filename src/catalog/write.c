@@ -1,0 +1,820 @@
+/*
+ * write.c: writes to tables (dc_table_write): the write modes, the table's
+ * schema rules (tschema.c), data files streamed in the table's content type
+ * under data/<table_id>/, their statistics, and the commit. Files written by
+ * a write that fails are removed; a crash leaves them unreferenced for the
+ * garbage collector (docs/FORMAT.md 9).
+ */
+#include "catalog/engine_int.h"
+#include "catalog/tschema_int.h"
+#include "compute/partition_int.h"
+#include "formats/formats_int.h"
+#include "formats/parquet/parquet_int.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#define DEFAULT_FILE_ROWS  (INT64_C(4) << 20)
+#define DEFAULT_FILE_BYTES (INT64_C(128) << 20)
+#define STAT_MAX_TEXT      64 /* longer string bounds are not kept */
+
+static const char *const MODES[] = {"auto",    "create", "add",   "append",
+                                    "replace", "merge",  "delete"};
+
+const char *dc_write_mode_name(dc_write_mode m)
+{
+    return (unsigned)m < DC_ARRAY_LEN(MODES) ? MODES[m] : "unknown";
+}
+
+bool dc_write_mode_from_name(const char *name, dc_write_mode *out)
+{
+    for (size_t i = 0; name && i < DC_ARRAY_LEN(MODES); i++)
+        if (dc_str_ieq(name, (int64_t)strlen(name), MODES[i])) {
+            *out = (dc_write_mode)i;
+            return true;
+        }
+    return false;
+}
+
+void dc_table_write_options_init(dc_table_write_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->create_namespace = true;
+    o->target_file_rows = DEFAULT_FILE_ROWS;
+    o->target_file_bytes = DEFAULT_FILE_BYTES;
+    dc_parquet_write_options_init(&o->parquet);
+    /* row groups of 128 Ki rows: statistics that prune reads finely (DuckDB writes 122,880) */
+    o->parquet.row_group_rows = INT64_C(128) << 10;
+}
+
+/* ---- statistics values ---- */
+
+static bool stat_type_ok(const dc_type *t)
+{
+    switch (t->id) {
+    case DC_TYPE_BOOL:
+    case DC_TYPE_INT8:
+    case DC_TYPE_INT16:
+    case DC_TYPE_INT32:
+    case DC_TYPE_INT64:
+    case DC_TYPE_UINT8:
+    case DC_TYPE_UINT16:
+    case DC_TYPE_UINT32:
+    case DC_TYPE_UINT64:
+    case DC_TYPE_FLOAT32:
+    case DC_TYPE_FLOAT64:
+    case DC_TYPE_DATE32:
+    case DC_TYPE_TIMESTAMP:
+    case DC_TYPE_DECIMAL128:
+    case DC_TYPE_UTF8:
+    case DC_TYPE_LARGE_UTF8: return true;
+    default: return false;
+    }
+}
+
+json_t *dc_stat_value_to_json(const dc_array *one)
+{
+    if (!stat_type_ok(one->type) || dc_array_is_null(one, 0))
+        return NULL;
+    char *text = dc_value_to_text(one, 0, true);
+    if (!text)
+        return NULL;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+    dc_free(text);
+    if (json_is_string(v) && json_string_length(v) > STAT_MAX_TEXT) {
+        json_decref(v);
+        return NULL;
+    }
+    if (json_is_real(v) && !isfinite(json_real_value(v))) {
+        json_decref(v);
+        return NULL;
+    }
+    return v;
+}
+
+dc_status dc_stat_value_from_json(dc_array **out, const json_t *v, const dc_type *t, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_builder *b = NULL;
+    dc_array *a = NULL;
+    dc_type *from = NULL;
+    *out = NULL;
+    if (json_is_string(v))
+        from = dc_type_new(DC_TYPE_UTF8);
+    else if (json_is_integer(v))
+        from = dc_type_new(DC_TYPE_INT64);
+    else if (json_is_real(v))
+        from = dc_type_new(DC_TYPE_FLOAT64);
+    else if (json_is_boolean(v))
+        from = dc_type_new(DC_TYPE_BOOL);
+    else
+        return dc_error_set(err, DC_EINVALID, "a statistic must be a string, number or bool");
+    DC_TRY_ALLOC(from, err);
+    DC_TRY(dc_builder_new(&b, from, err));
+    if (json_is_string(v))
+        rc = dc_builder_append_bytes(b, json_string_value(v), (int64_t)json_string_length(v));
+    else if (json_is_integer(v))
+        rc = dc_builder_append_int(b, json_integer_value(v));
+    else if (json_is_real(v))
+        rc = dc_builder_append_double(b, json_real_value(v));
+    else
+        rc = dc_builder_append_bool(b, json_is_true(v));
+    if (rc != DC_OK) {
+        rc = dc_error_nomem(err);
+        goto cleanup;
+    }
+    DC_TRY(dc_builder_finish(b, &a, err));
+    DC_TRY(dc_cast(out, a, t, true, err));
+cleanup:
+    dc_builder_free(b);
+    dc_array_unref(a);
+    dc_type_unref(from);
+    return rc;
+}
+
+/* ---- one data file ---- */
+
+/* The open file of one partition, and the entries of the files it closed. */
+typedef struct out_file {
+    char *key;     /* the partition key ("" unpartitioned) */
+    json_t *files; /* file entries written for this partition */
+    char *path;    /* the open file, or NULL */
+    dc_output *out;
+    dc_batch_writer *w;
+    int64_t rows;
+} out_file;
+
+#define MAX_OPEN_FILES 32 /* a write to more partitions closes files early: bounded memory */
+
+typedef struct writer_ctx {
+    dc_catalog *c;
+    dc_fs *fs;
+    const char *table_id;
+    const dc_schema *schema; /* the table's, after evolution */
+    dc_schema *file_schema;  /* the same with PARQUET:field_id on each field */
+    dc_schema_consistency cons;
+    dc_file_format format;
+    const dc_table_write_options *o;
+    dc_part_spec spec; /* the table's partition scheme (n 0: unpartitioned) */
+    json_t *spec_json; /* as stored (a copy), or NULL */
+    out_file *parts;
+    int32_t n_parts, cap_parts, n_open;
+    int64_t n_files;
+    char **written; /* every path created (removed on failure) */
+    int64_t n_written;
+    int64_t rows, bytes;
+    int64_t schema_id;
+} writer_ctx;
+
+static const char *ext_of(dc_file_format f)
+{
+    switch (f) {
+    case DC_FORMAT_CSV: return "csv";
+    case DC_FORMAT_TSV: return "tsv";
+    case DC_FORMAT_PSV: return "psv";
+    case DC_FORMAT_JSONL: return "jsonl";
+    default: return "parquet";
+    }
+}
+
+static dc_status file_open(writer_ctx *x, out_file *pf, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    char id[37];
+    char *path = NULL;
+    DC_TRY(dc_uuid(id, err));
+    size_t len = strlen(x->table_id) + strlen(pf->key) + 64;
+    path = dc_malloc(len);
+    DC_TRY_ALLOC(path, err);
+    snprintf(path, len, "data/%s/%s%s%s.%s", x->table_id, pf->key, *pf->key ? "/" : "", id,
+             ext_of(x->format));
+    char **nw = dc_realloc(x->written, (size_t)(x->n_written + 1) * sizeof *nw);
+    DC_TRY_ALLOC(nw, err);
+    x->written = nw;
+    x->written[x->n_written] = dc_strdup(path);
+    DC_TRY_ALLOC(x->written[x->n_written], err);
+    x->n_written++;
+    pf->path = path;
+    path = NULL;
+    x->n_open++;
+    DC_TRY(dc_fs_open_output(x->fs, pf->path, DC_FS_OUTPUT_IF_ABSENT, &pf->out, err));
+    switch (x->format) {
+    case DC_FORMAT_PARQUET:
+        DC_TRY(dc_parquet_writer_open(&pf->w, pf->out, x->file_schema, &x->o->parquet, err));
+        break;
+    case DC_FORMAT_JSONL: DC_TRY(dc_jsonl_writer_open(&pf->w, pf->out, x->schema, err)); break;
+    default: {
+        dc_write_options wo;
+        dc_write_options_init(&wo, x->format);
+        DC_TRY(dc_csv_writer_open(&pf->w, pf->out, x->schema, &wo.csv, err));
+        break;
+    }
+    }
+cleanup:
+    dc_free(path);
+    return rc;
+}
+
+/* Forget the open file of a partition (its partition stays). */
+static void file_discard(writer_ctx *x, out_file *f)
+{
+    if (f->path)
+        x->n_open--;
+    dc_batch_writer_free(f->w);
+    dc_output_close(f->out);
+    dc_free(f->path);
+    f->w = NULL;
+    f->out = NULL;
+    f->path = NULL;
+    f->rows = 0;
+}
+
+dc_status dc_parquet_file_stats(dc_fs *fs, const char *path, const dc_schema *schema, json_t *stats,
+                                dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_input *in = NULL;
+    dc_pq_file *f = NULL;
+    DC_TRY(dc_fs_open_input(fs, path, &in, err));
+    DC_TRY(dc_pq_file_open(&f, in, err));
+    in = NULL;
+    for (int32_t leaf = 0; leaf < dc_pq_file_n_leaves(f); leaf++) {
+        const char *col = dc_pq_file_leaf(f, leaf)->path;
+        int32_t fi = dc_schema_find(schema, col);
+        if (fi < 0 || !stat_type_ok(schema->fields[fi].type))
+            continue; /* nested leaves ("a.b") and types without bounds */
+        dc_array *mn = NULL, *mx = NULL;
+        int64_t nulls = 0;
+        bool bounds = true, counted = true;
+        for (int32_t g = 0; g < (int32_t)dc_pq_file_meta(f)->n_row_groups; g++) {
+            dc_pq_stats st;
+            memset(&st, 0, sizeof st);
+            if (dc_pq_file_column_stats(f, g, leaf, &st, err) != DC_OK) {
+                bounds = counted = false;
+                break;
+            }
+            if (st.has_null_count)
+                nulls += st.null_count;
+            else
+                counted = false;
+            if (!st.min || !st.max || !st.min_exact || !st.max_exact) {
+                /* a row group without bounds: only an all-null one keeps the others valid */
+                if (!(st.has_null_count &&
+                      st.null_count == dc_pq_file_meta(f)->row_groups[g].num_rows))
+                    bounds = false;
+            } else {
+                if (!mn || dc_compare_values(st.min, 0, mn, 0, false) < 0) {
+                    dc_array_unref(mn);
+                    mn = dc_array_ref(st.min);
+                }
+                if (!mx || dc_compare_values(st.max, 0, mx, 0, false) > 0) {
+                    dc_array_unref(mx);
+                    mx = dc_array_ref(st.max);
+                }
+            }
+            dc_pq_stats_clear(&st);
+        }
+        json_t *cs = json_object();
+        int64_t fid = dc_tfield_id(&schema->fields[fi]);
+        if (cs && fid >= 0)
+            json_object_set_new(cs, "field_id", json_integer(fid));
+        if (cs && counted)
+            json_object_set_new(cs, "null_count", json_integer(nulls));
+        if (cs && bounds && mn && mx) {
+            json_t *a = dc_stat_value_to_json(mn), *b = dc_stat_value_to_json(mx);
+            if (a && b) {
+                json_object_set_new(cs, "min", a);
+                json_object_set_new(cs, "max", b);
+            } else {
+                json_decref(a);
+                json_decref(b);
+            }
+        }
+        if (cs && json_object_size(cs) > (fid >= 0 ? 1u : 0u))
+            json_object_set_new(stats, col, cs);
+        else
+            json_decref(cs);
+        dc_array_unref(mn);
+        dc_array_unref(mx);
+    }
+cleanup:
+    dc_pq_file_free(f);
+    dc_input_close(in);
+    return rc;
+}
+
+static dc_status file_close(writer_ctx *x, out_file *pf, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    json_t *stats = NULL;
+    if (!pf->w)
+        return DC_OK;
+    DC_TRY(dc_batch_writer_finish(pf->w, err));
+    DC_TRY(dc_output_finish(pf->out, err));
+    int64_t size = pf->out->written;
+    stats = json_object();
+    DC_TRY_ALLOC(stats, err);
+    if (x->format == DC_FORMAT_PARQUET)
+        DC_TRY(dc_parquet_file_stats(x->fs, pf->path, x->schema, stats, err));
+    json_t *f = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:O}", "path", pf->path, "content_type",
+                          dc_format_name(x->format), "encoding", "identity", "record_count",
+                          (json_int_t)pf->rows, "file_size", (json_int_t)size, "schema_id",
+                          (json_int_t)x->schema_id, "stats", stats);
+    DC_TRY_ALLOC(f, err);
+    if (json_array_append_new(pf->files, f) != 0) {
+        rc = dc_error_nomem(err);
+        goto cleanup;
+    }
+    x->bytes += size;
+    x->n_files++;
+cleanup:
+    json_decref(stats);
+    file_discard(x, pf);
+    return rc;
+}
+
+static dc_status close_all(writer_ctx *x, dc_error *err)
+{
+    for (int32_t i = 0; i < x->n_parts; i++)
+        DC_RET(file_close(x, &x->parts[i], err));
+    return DC_OK;
+}
+
+/* The partition `key` (values: its JSON, may be NULL), added when new. */
+static dc_status part_of(writer_ctx *x, const char *key, out_file **out, dc_error *err)
+{
+    for (int32_t i = 0; i < x->n_parts; i++)
+        if (!strcmp(x->parts[i].key, key)) {
+            *out = &x->parts[i];
+            return DC_OK;
+        }
+    if (x->n_parts == x->cap_parts) {
+        int32_t cap = x->cap_parts ? x->cap_parts * 2 : 4;
+        out_file *np = dc_realloc(x->parts, (size_t)cap * sizeof *np);
+        if (!np)
+            return dc_error_nomem(err);
+        x->parts = np;
+        x->cap_parts = cap;
+    }
+    out_file *pf = &x->parts[x->n_parts];
+    memset(pf, 0, sizeof *pf);
+    pf->key = dc_strdup(key);
+    pf->files = json_array();
+    if (!pf->key || !pf->files) {
+        dc_free(pf->key);
+        json_decref(pf->files);
+        return dc_error_nomem(err);
+    }
+    x->n_parts++;
+    *out = pf;
+    return DC_OK;
+}
+
+/* Rows of one partition (already in the file schema) into its files. */
+static dc_status write_part_rows(writer_ctx *x, out_file *pf, const dc_batch *b, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    for (int64_t off = 0; off < b->length;) {
+        if (!pf->w) {
+            if (x->n_open >= MAX_OPEN_FILES)
+                DC_TRY(close_all(x, err));
+            DC_TRY(file_open(x, pf, err));
+        }
+        int64_t take = DC_MIN(b->length - off, x->o->target_file_rows - pf->rows);
+        dc_batch *part = NULL;
+        DC_TRY(dc_batch_slice(&part, b, off, take, err));
+        rc = dc_batch_writer_write(pf->w, part, err);
+        dc_batch_unref(part);
+        if (rc != DC_OK)
+            goto cleanup;
+        pf->rows += take;
+        x->rows += take;
+        off += take;
+        if (pf->rows >= x->o->target_file_rows || pf->out->written >= x->o->target_file_bytes)
+            DC_TRY(file_close(x, pf, err));
+    }
+cleanup:
+    return rc;
+}
+
+static dc_status write_batch(writer_ctx *x, const dc_batch *in, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_batch *b = NULL, *t = NULL;
+    dc_part_group *g = NULL;
+    int64_t ng = 0;
+    out_file *pf;
+    if (in->length == 0)
+        return DC_OK;
+    DC_TRY(dc_tschema_conform_write(&t, in, x->schema, (dc_consistency)x->cons, err));
+    DC_TRY(dc_batch_new(&b, x->file_schema, t->columns, t->length, err));
+    if (x->spec.n == 0) {
+        DC_TRY(part_of(x, "", &pf, err));
+        DC_TRY(write_part_rows(x, pf, b, err));
+        goto cleanup;
+    }
+    DC_TRY(dc_part_split(&g, &ng, &x->spec, b, err));
+    for (int64_t i = 0; i < ng; i++) {
+        DC_TRY(part_of(x, g[i].key, &pf, err));
+        DC_TRY(write_part_rows(x, pf, g[i].rows, err));
+    }
+cleanup:
+    dc_part_groups_free(g, ng);
+    dc_batch_unref(t);
+    dc_batch_unref(b);
+    return rc;
+}
+
+/* One add_delta per partition written. */
+static dc_status add_delta_ops(dc_scope *s, const writer_ctx *x, const char *table_id, int64_t vn,
+                               const char *type, bool exclusive, dc_error *err)
+{
+    for (int32_t i = 0; i < x->n_parts; i++) {
+        const out_file *pf = &x->parts[i];
+        if (json_array_size(pf->files) == 0)
+            continue;
+        json_t *op = json_pack("{s:s, s:s, s:I, s:s, s:s, s:O}", "op", "add_delta", "table_id",
+                               table_id, "table_version", (json_int_t)vn, "partition", pf->key,
+                               "delta_type", type, "files", pf->files);
+        if (op && exclusive)
+            json_object_set_new(op, "exclusive", json_true());
+        DC_RET(dc_scope_add_op(s, op, err));
+    }
+    return DC_OK;
+}
+
+/* The table schema with each field's id also as PARQUET:field_id (readers of other engines). */
+static dc_status make_file_schema(writer_ctx *x, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    const dc_schema *s = x->schema;
+    dc_field *fs = dc_calloc((size_t)s->n_fields + 1, sizeof *fs);
+    DC_TRY_ALLOC(fs, err);
+    for (int32_t i = 0; i < s->n_fields; i++) {
+        DC_TRY(dc_field_init(&fs[i], s->fields[i].name, s->fields[i].type, s->fields[i].nullable,
+                             &s->fields[i].metadata));
+        int64_t id = dc_tfield_id(&s->fields[i]);
+        char v[24];
+        snprintf(v, sizeof v, "%lld", (long long)id);
+        if (id >= 0 && dc_metadata_set(&fs[i].metadata, DC_PARQUET_FIELD_ID, v) != DC_OK) {
+            rc = dc_error_nomem(err);
+            goto cleanup;
+        }
+    }
+    x->file_schema = dc_schema_new(fs, s->n_fields, &s->metadata);
+    DC_TRY_ALLOC(x->file_schema, err);
+cleanup:
+    for (int32_t i = 0; fs && i < s->n_fields; i++)
+        dc_field_clear(&fs[i]);
+    dc_free(fs);
+    return rc;
+}
+
+static void remove_written(writer_ctx *x)
+{
+    for (int64_t i = 0; i < x->n_written; i++) {
+        if (x->written[i])
+            (void)dc_fs_remove(x->fs, x->written[i], NULL); /* best effort: else the GC's */
+    }
+}
+
+static void ctx_free(writer_ctx *x)
+{
+    for (int32_t i = 0; i < x->n_parts; i++) {
+        file_discard(x, &x->parts[i]);
+        dc_free(x->parts[i].key);
+        json_decref(x->parts[i].files);
+    }
+    dc_free(x->parts);
+    dc_part_spec_clear(&x->spec);
+    json_decref(x->spec_json);
+    for (int64_t i = 0; i < x->n_written; i++)
+        dc_free(x->written[i]);
+    dc_free(x->written);
+    dc_schema_unref(x->file_schema);
+}
+
+/* ---- the write ---- */
+
+static bool has_merge_keys(const dc_schema *s)
+{
+    for (int32_t i = 0; s && i < s->n_fields; i++)
+        if (dc_tfield_is_merge_key(&s->fields[i]))
+            return true;
+    return false;
+}
+
+/*
+ * Our AUTO write created the table, but a concurrent one created it first: add
+ * the files we wrote to that table, if our schema fits it with the same field
+ * ids (writers of the same data agree: ids are given in column order).
+ */
+static dc_status retry_as_add(dc_catalog *c, const char *ns, const char *name,
+                              const dc_table_write_options *opts, writer_ctx *x,
+                              const dc_schema *written, dc_write_result *result, dc_error *err)
+{
+    dc_status rc = DC_ECONFLICT;
+    for (int attempt = 0; attempt < 16 && rc == DC_ECONFLICT; attempt++) {
+        dc_scope s;
+        dc_schema *ts = NULL, *next = NULL;
+        const char *id;
+        const json_t *t;
+        bool changed = false;
+        char tid[64];
+        DC_RET(dc_scope_begin(&s, c, NULL, err));
+        DC_TRY(dc_table_resolve(&s, ns, name, &id, &t, err));
+        snprintf(tid, sizeof tid, "%s", id);
+        int64_t vn;
+        const json_t *tv = dc_table_current(t, &vn);
+        if (!tv) {
+            rc = dc_error_set(err, DC_ECORRUPT, "table %s has no table version", name);
+            goto cleanup;
+        }
+        DC_TRY(dc_tv_schema(tv, &ts, err));
+        int64_t next_id = json_integer_value(
+            json_object_get(json_object_get(tv, "properties"), TV_NEXT_FIELD_ID));
+        DC_TRY(dc_tschema_evolve_for_write(&next, &changed, ts, written,
+                                           (dc_evolution)dc_tv_evolution(tv),
+                                           (dc_consistency)dc_tv_consistency(tv), &next_id, err));
+        for (int32_t i = 0; i < written->n_fields; i++) {
+            int32_t k = dc_schema_find(next, written->fields[i].name);
+            if (k < 0 || dc_tfield_id(&next->fields[k]) != dc_tfield_id(&written->fields[i])) {
+                rc = dc_error_set(err, DC_ECONFLICT,
+                                  "table %s was created by a concurrent write whose column %s "
+                                  "has another field id; write again",
+                                  name, written->fields[i].name);
+                goto cleanup;
+            }
+        }
+        if (changed)
+            DC_TRY(dc_tv_set_schema_op(&s, tid, vn, tv, next, next_id, err));
+        const json_t *theirs = json_object_get(tv, "partition_spec");
+        if ((theirs || x->spec_json) &&
+            (!theirs || !x->spec_json || !json_equal((json_t *)theirs, x->spec_json))) {
+            rc = dc_error_set(err, DC_ECONFLICT,
+                              "table %s was created by a concurrent write with another partition "
+                              "scheme; write again",
+                              name);
+            goto cleanup;
+        }
+        DC_TRY(add_delta_ops(&s, x, tid, vn, "add", false, err));
+    cleanup:
+        rc = dc_scope_end(&s, rc, "auto write (the table was created concurrently)",
+                          result ? &result->commit_version : NULL, err);
+        dc_schema_unref(ts);
+        dc_schema_unref(next);
+        if (rc == DC_OK && result) {
+            result->created = false;
+            result->schema_changed = changed;
+        }
+    }
+    (void)opts;
+    return rc;
+}
+
+dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                         dc_reader *data, const dc_table_write_options *opts,
+                         dc_write_result *result, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_scope s = {0};
+    dc_table_write_options defaults;
+    writer_ctx x;
+    dc_schema *table_schema = NULL, *new_schema = NULL;
+    dc_batch *b = NULL;
+    char table_id[64] = "";
+    memset(&x, 0, sizeof x);
+    if (result)
+        memset(result, 0, sizeof *result);
+    if (!opts) {
+        dc_table_write_options_init(&defaults);
+        opts = &defaults;
+    }
+    if (!data)
+        return dc_error_set(err, DC_EINVALID, "no data to write");
+    if (!name)
+        return dc_error_set(err, DC_EINVALID, "no table name given");
+    if ((unsigned)opts->mode > DC_WRITE_DELETE)
+        return dc_error_set(err, DC_EINVALID, "unknown write mode %d", (int)opts->mode);
+    if (opts->target_file_rows < 1 || opts->target_file_bytes < 1)
+        return dc_error_set(err, DC_EINVALID, "target file rows and bytes must be positive");
+    const dc_schema *in_schema = dc_reader_schema(data);
+    DC_TRY(dc_scope_begin(&s, c, txn, err));
+    const char *nsname = ns ? ns : DC_DEFAULT_NAMESPACE;
+    const char *nsid = dc_state_namespace_id_by_name(dc_scope_state(&s), nsname);
+    const char *tid = nsid ? dc_state_table_id_by_name(dc_scope_state(&s), nsid, name) : NULL;
+    bool creating = false;
+    if (tid && opts->mode == DC_WRITE_CREATE) {
+        rc = dc_error_set(err, DC_EEXISTS,
+                          "table %s already exists in namespace %s (write mode "
+                          "CREATE); use ADD, APPEND or AUTO to add to it",
+                          name, nsname);
+        goto cleanup;
+    }
+    if (!tid) {
+        if (opts->mode != DC_WRITE_AUTO && opts->mode != DC_WRITE_CREATE) {
+            rc = dc_error_set(err, DC_ENOTFOUND,
+                              "table %s does not exist in namespace %s; write mode %s needs an "
+                              "existing table (AUTO or CREATE create one)",
+                              name, nsname, dc_write_mode_name(opts->mode));
+            goto cleanup;
+        }
+        if (!nsid) {
+            if (!opts->create_namespace) {
+                rc = dc_error_set(err, DC_ENOTFOUND, "namespace %s does not exist", nsname);
+                goto cleanup;
+            }
+            DC_TRY(dc_ns_create_op(&s, nsname, NULL, err));
+            nsid = dc_state_namespace_id_by_name(dc_scope_state(&s), nsname);
+        }
+        dc_table_options to;
+        if (opts->create)
+            to = *opts->create;
+        else
+            dc_table_options_init(&to);
+        DC_TRY(
+            dc_table_create_ops(&s, nsid, name, &to, to.schema ? to.schema : in_schema, &tid, err));
+        creating = true;
+    }
+    snprintf(table_id, sizeof table_id, "%s", tid);
+    int64_t vn;
+    const json_t *tv = dc_table_version_obj(dc_state_table(dc_scope_state(&s), table_id),
+                                            opts->table_version, &vn);
+    if (!tv) {
+        rc = opts->table_version > 0
+                 ? dc_error_set(err, DC_ENOTFOUND, "table %s has no version %lld", name,
+                                (long long)opts->table_version)
+                 : dc_error_set(err, DC_ECORRUPT, "table %s has no table version", name);
+        goto cleanup;
+    }
+    DC_TRY(dc_tv_schema(tv, &table_schema, err));
+    if (opts->mode == DC_WRITE_MERGE || opts->mode == DC_WRITE_DELETE) {
+        if (!has_merge_keys(table_schema)) {
+            rc = dc_error_set(err, DC_EINVALID,
+                              "table %s has no merge keys: write mode %s matches rows by merge "
+                              "key (declare one in the schema, or use ADD/APPEND/REPLACE)",
+                              name, dc_write_mode_name(opts->mode));
+            goto cleanup;
+        }
+        rc = dc_error_set(err, DC_EUNSUPPORTED,
+                          "write mode %s is not available yet in this build (merge keys "
+                          "come with the merge-on-read engine)",
+                          dc_write_mode_name(opts->mode));
+        goto cleanup;
+    }
+    /* the schema after this write */
+    int64_t next_id =
+        json_integer_value(json_object_get(json_object_get(tv, "properties"), TV_NEXT_FIELD_ID));
+    if (next_id < 1)
+        next_id = 1;
+    bool changed = false;
+    DC_TRY(dc_tschema_evolve_for_write(&new_schema, &changed, table_schema, in_schema,
+                                       (dc_evolution)dc_tv_evolution(tv),
+                                       (dc_consistency)dc_tv_consistency(tv), &next_id, err));
+    DC_TRY(dc_tv_check_readers(tv, new_schema, err)); /* before anything is written */
+    if (changed || !table_schema)
+        DC_TRY(dc_tv_set_schema_op(&s, table_id, vn, tv, new_schema, next_id, err));
+    tv = dc_table_version_obj(dc_state_table(dc_scope_state(&s), table_id), vn, &vn);
+    /* the files */
+    x.c = c;
+    x.fs = dc_store_fs(c->store);
+    x.table_id = table_id;
+    x.schema = new_schema;
+    x.cons = dc_tv_consistency(tv);
+    x.format = opts->content_type ? opts->content_type : dc_tv_content_type(tv);
+    x.o = opts;
+    x.schema_id = json_integer_value(json_object_get(json_object_get(tv, "schema"), "schema_id"));
+    x.spec_json = json_deep_copy(json_object_get(tv, "partition_spec")); /* NULL: none */
+    if (x.spec_json) {
+        DC_TRY(dc_part_spec_from_json(&x.spec, x.spec_json, err));
+        DC_TRY(dc_part_spec_bind(&x.spec, new_schema, err));
+    }
+    DC_TRY(make_file_schema(&x, err));
+    if (x.format != DC_FORMAT_PARQUET && x.format != DC_FORMAT_CSV && x.format != DC_FORMAT_JSONL &&
+        x.format != DC_FORMAT_TSV && x.format != DC_FORMAT_PSV) {
+        rc = dc_error_set(err, DC_EINVALID, "content type %s cannot be written to a table",
+                          dc_format_name(x.format));
+        goto cleanup;
+    }
+    for (;;) {
+        DC_TRY(dc_reader_next(data, &b, err));
+        if (!b)
+            break;
+        DC_TRY(write_batch(&x, b, err));
+        dc_batch_unref(b);
+        b = NULL;
+    }
+    DC_TRY(close_all(&x, err));
+    /* the commit's operations */
+    if (opts->mode == DC_WRITE_REPLACE)
+        DC_TRY(dc_table_remove_all_ops(&s, table_id, vn, err));
+    DC_TRY(add_delta_ops(&s, &x, table_id, vn, opts->mode == DC_WRITE_APPEND ? "append" : "add",
+                         opts->mode == DC_WRITE_REPLACE, err));
+    if (result) {
+        result->rows = x.rows;
+        result->files = x.n_files;
+        result->bytes = x.bytes;
+        result->created = creating;
+        result->schema_changed = changed;
+    }
+cleanup:
+    dc_batch_unref(b);
+    if (s.txn) {
+        char msg[300];
+        bool own = s.own;
+        dc_status before = rc;
+        snprintf(msg, sizeof msg, "%s write to %s", dc_write_mode_name(opts->mode), name);
+        rc = dc_scope_end(&s, rc, msg, result ? &result->commit_version : NULL, err);
+        /* Concurrent AUTO writes to a new table: one creates it, the others add to it. */
+        if (before == DC_OK && own && creating && opts->mode == DC_WRITE_AUTO &&
+            (rc == DC_EEXISTS || rc == DC_ECONFLICT))
+            rc = retry_as_add(c, ns, name, opts, &x, new_schema, result, err);
+    }
+    if (rc != DC_OK)
+        remove_written(&x);
+    ctx_free(&x);
+    dc_schema_unref(table_schema);
+    dc_schema_unref(new_schema);
+    return rc;
+}
+
+/* One stream over several files, each batch conformed to their unified schema. */
+typedef struct files_reader {
+    const char *const *paths;
+    int32_t n, i;
+    dc_reader *cur;
+} files_reader;
+
+static dc_status files_next(dc_reader *r, dc_batch **out, dc_error *err)
+{
+    files_reader *f = r->impl;
+    *out = NULL;
+    for (;;) {
+        if (!f->cur) {
+            if (f->i == f->n)
+                return DC_OK;
+            DC_RET(dc_file_reader_open(&f->cur, f->paths[f->i++], DC_FORMAT_UNKNOWN, NULL, err));
+        }
+        dc_batch *b = NULL;
+        DC_RET(dc_reader_next(f->cur, &b, err));
+        if (!b) {
+            dc_reader_free(f->cur);
+            f->cur = NULL;
+            continue;
+        }
+        dc_status rc = dc_batch_conform(out, b, r->schema, NULL, err);
+        dc_batch_unref(b);
+        return rc;
+    }
+}
+
+static void files_destroy(dc_reader *r)
+{
+    files_reader *f = r->impl;
+    if (!f)
+        return;
+    dc_reader_free(f->cur);
+    dc_free(f);
+}
+
+static const dc_reader_vtable FILES_VT = {files_next, files_destroy};
+
+dc_status dc_table_write_files(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                               const char *const *paths, int32_t n_paths,
+                               const dc_table_write_options *opts, dc_write_result *result,
+                               dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_reader *r = NULL, *all = NULL;
+    dc_schema *schema = NULL;
+    files_reader *f = NULL;
+    if (n_paths < 1 || !paths)
+        return dc_error_set(err, DC_EINVALID, "no files to write");
+    /* their schemas, unified (permissive), before any data moves */
+    for (int32_t i = 0; i < n_paths; i++) {
+        DC_TRY(dc_file_reader_open(&r, paths[i], DC_FORMAT_UNKNOWN, NULL, err));
+        if (!schema) {
+            schema = dc_schema_ref(dc_reader_schema(r));
+        } else {
+            dc_schema *u = NULL;
+            DC_TRY(dc_schema_unify(&u, schema, dc_reader_schema(r), err));
+            dc_schema_unref(schema);
+            schema = u;
+        }
+        dc_reader_free(r);
+        r = NULL;
+    }
+    f = dc_calloc(1, sizeof *f);
+    DC_TRY_ALLOC(f, err);
+    f->paths = paths;
+    f->n = n_paths;
+    DC_TRY(dc_reader_new(&all, &FILES_VT, f, schema, err));
+    f = NULL;
+    rc = dc_table_write(c, txn, ns, name, all, opts, result, err);
+cleanup:
+    dc_free(f);
+    dc_reader_free(r);
+    dc_reader_free(all);
+    dc_schema_unref(schema);
+    return rc;
+}
