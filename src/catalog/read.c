@@ -395,6 +395,144 @@ static bool rg_filter(const dc_pq_file *f, int32_t rg, void *user)
     return keep;
 }
 
+/* ---- pages: the rows of a row group a filter may match, from the page index ---- */
+
+typedef struct col_pages {
+    int32_t ti;           /* the table column */
+    dc_pq_page_stats *ps; /* its pages in the file, or NULL */
+    int64_t np;
+} col_pages;
+
+typedef struct seg_ctx {
+    table_reader *tr;
+    col_pages *cp;
+    int32_t n;
+    int64_t row; /* the segment's first row */
+    dc_array *hold[64];
+    int n_hold;
+} seg_ctx;
+
+static bool seg_stats(void *user, const char *column, dc_col_stats *out)
+{
+    seg_ctx *x = user;
+    memset(out, 0, sizeof *out);
+    out->null_count = out->row_count = -1;
+    const dc_schema *ts = x->tr->rs.table_schema;
+    int32_t ti = dc_schema_find(ts, column);
+    for (int32_t i = 0; i < x->n; i++) {
+        if (x->cp[i].ti != ti || !x->cp[i].ps)
+            continue;
+        int64_t lo = 0, hi = x->cp[i].np - 1; /* the page holding the segment's first row */
+        while (lo < hi) {
+            int64_t mid = (lo + hi + 1) / 2;
+            if (x->cp[i].ps[mid].first_row <= x->row)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        const dc_pq_page_stats *p = &x->cp[i].ps[lo];
+        out->row_count = p->end_row - p->first_row;
+        out->null_count = p->st.has_null_count ? p->st.null_count : -1;
+        if (p->st.min && p->st.max && x->n_hold + 2 <= (int)DC_ARRAY_LEN(x->hold)) {
+            dc_array *a = NULL, *b = NULL;
+            const dc_type *t = ts->fields[ti].type;
+            if (dc_cast(&a, p->st.min, t, true, NULL) == DC_OK &&
+                dc_cast(&b, p->st.max, t, true, NULL) == DC_OK) {
+                out->min = a;
+                out->max = b;
+                out->min_exact = p->st.min_exact;
+                out->max_exact = p->st.max_exact;
+                x->hold[x->n_hold++] = a;
+                x->hold[x->n_hold++] = b;
+            } else {
+                dc_array_unref(a);
+                dc_array_unref(b);
+            }
+        }
+        return true;
+    }
+    return false;
+}
+
+static int i64_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * The rows of row group `rg` whose pages may match the filter: the page
+ * boundaries of the filter's columns cut the row group into segments, each
+ * judged by the statistics of the pages that hold it. false (read every row)
+ * when a filter column has no page index.
+ */
+static bool page_select(const dc_pq_file *f, int32_t rg, dc_pq_row_range **out, int64_t *n,
+                        void *user)
+{
+    table_reader *tr = user;
+    const dc_pred *p = tr->rs.pred;
+    int32_t nc = dc_pred_n_columns(p);
+    bool ok = false;
+    col_pages *cp = dc_calloc((size_t)nc + 1, sizeof *cp);
+    int64_t *cuts = NULL, ncuts = 0, rows = dc_pq_file_meta(f)->row_groups[rg].num_rows;
+    dc_pq_row_range *r = NULL;
+    int64_t nr = 0;
+    if (!cp)
+        return false;
+    const dc_schema *ts = tr->rs.table_schema, *fsch = dc_pq_file_schema(f);
+    int64_t total = 0;
+    for (int32_t i = 0; i < nc; i++) {
+        cp[i].ti = dc_schema_find(ts, dc_pred_column(p, i));
+        if (cp[i].ti < 0)
+            goto cleanup; /* a nested path: no page pruning */
+        int32_t fi = file_field(fsch, &ts->fields[cp[i].ti]);
+        if (fi < 0)
+            continue; /* the file lacks it: its default or null, judged without pages */
+        int32_t leaf = -1;
+        for (int32_t l = 0; l < dc_pq_file_n_leaves(f); l++)
+            if (!strcmp(dc_pq_file_leaf(f, l)->path, fsch->fields[fi].name))
+                leaf = l;
+        if (leaf < 0 || dc_pq_file_page_stats(f, rg, leaf, &cp[i].ps, &cp[i].np, NULL) != DC_OK)
+            goto cleanup;
+        total += cp[i].np;
+    }
+    cuts = dc_malloc((size_t)(total + 2) * sizeof *cuts);
+    r = dc_malloc((size_t)(total + 2) * sizeof *r);
+    if (!cuts || !r)
+        goto cleanup;
+    cuts[ncuts++] = 0;
+    for (int32_t i = 0; i < nc; i++)
+        for (int64_t k = 0; k < cp[i].np; k++)
+            cuts[ncuts++] = cp[i].ps[k].first_row;
+    qsort(cuts, (size_t)ncuts, sizeof *cuts, i64_cmp);
+    cuts[ncuts++] = rows;
+    for (int64_t k = 0; k + 1 < ncuts; k++) {
+        if (cuts[k] == cuts[k + 1])
+            continue;
+        seg_ctx x = {.tr = tr, .cp = cp, .n = nc, .row = cuts[k]};
+        bool keep = dc_pred_may_match(p, seg_stats, &x);
+        for (int h = 0; h < x.n_hold; h++)
+            dc_array_unref(x.hold[h]);
+        if (!keep)
+            continue;
+        if (nr > 0 && r[nr - 1].end == cuts[k])
+            r[nr - 1].end = cuts[k + 1];
+        else
+            r[nr++] = (dc_pq_row_range){cuts[k], cuts[k + 1]};
+    }
+    *out = r;
+    *n = nr;
+    r = NULL;
+    ok = true;
+cleanup:
+    for (int32_t i = 0; i < nc; i++)
+        dc_pq_page_stats_free(cp[i].ps, cp[i].np);
+    dc_free(cp);
+    dc_free(cuts);
+    dc_free(r);
+    return ok;
+}
+
 static dc_status open_file(table_reader *tr, const tfile *tf, dc_error *err)
 {
     dc_status rc = DC_OK;
@@ -422,7 +560,9 @@ static dc_status open_file(table_reader *tr, const tfile *tf, dc_error *err)
                                  .columns = tr->cols,
                                  .n_columns = n,
                                  .filter = tr->rs.pred ? rg_filter : NULL,
-                                 .filter_user = tr};
+                                 .filter_user = tr,
+                                 .select = tr->rs.pred ? page_select : NULL,
+                                 .select_user = tr};
         if (!tr->rs.pred)
             tr->row_groups_read += dc_pq_file_meta(f)->n_row_groups;
         rc = dc_pq_reader_open(&tr->cur, f, &po, err);

@@ -863,6 +863,44 @@ static void test_pruning_opens_only_matching_files(void **state)
     close_catalog(c);
 }
 
+/* Filters that the page index narrows to a few pages give exactly the matching rows. */
+static void test_page_index_selection_is_exact(void **state)
+{
+    (void)state;
+    dc_catalog *c = open_catalog();
+    dc_table_write_options o;
+    dc_table_write_options_init(&o);
+    o.parquet.page_rows = 500;
+    o.parquet.row_group_rows = 8000;
+    dc_reader *r = rows(0, 20000, true);
+    DC_ASSERT_OK(dc_table_write(c, NULL, NULL, "t", r, &o, NULL, NULL));
+    dc_reader_free(r);
+    static const struct {
+        const char *filter;
+        int64_t rows;
+        const char *first;
+    } cases[] = {
+        {"{\"between\": [\"id\", 7999, 8010]}", 12, "7999"},
+        {"{\"or\": [{\"eq\": [\"id\", 5]}, {\"eq\": [\"id\", 19999]}]}", 2, "5"},
+        {"{\"not\": {\"between\": [\"id\", 10, 19990]}}", 19, "0"},
+        {"{\"and\": [{\"gte\": [\"id\", 100]}, {\"lt\": [\"score\", 60]}]}", 20, "100"},
+        {"{\"in\": [\"name\", [\"n12345\", \"n77\"]]}", 2, "77"},
+        {"{\"gt\": [\"id\", 30000]}", 0, ""},
+    };
+    for (size_t k = 0; k < DC_ARRAY_LEN(cases); k++) {
+        dc_table_read_options ro;
+        dc_table_read_options_init(&ro);
+        ro.filter = cases[k].filter;
+        ro.batch_rows = 64;
+        int64_t n;
+        char *v = read_col(c, NULL, "t", &ro, "id", &n);
+        if (n != cases[k].rows || strncmp(v, cases[k].first, strlen(cases[k].first)) != 0)
+            fail_msg("%s: %lld rows \"%.60s\"", cases[k].filter, (long long)n, v);
+        dc_free(v);
+    }
+    close_catalog(c);
+}
+
 /* ---- transactions ---- */
 
 static void test_multi_table_transactions(void **state)
@@ -944,6 +982,7 @@ int main(void)
         BOTH(test_concurrent_auto_writes_to_a_new_table_all_succeed),
         BOTH(test_projection_filter_limit_offset),
         BOTH(test_pruning_opens_only_matching_files),
+        BOTH(test_page_index_selection_is_exact),
         BOTH(test_multi_table_transactions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -798,6 +798,231 @@ static void test_a_corrupt_row_group_fails_in_order_whatever_the_threads(void **
     dc_free(bytes);
 }
 
+/* ---- row selection by the page index ---- */
+
+/* 1000 rows (id, text, list of ints) in one row group of pages of 37 rows. */
+static uint8_t *paged_file(int64_t *len, bool statistics, bool dictionary)
+{
+    enum { N = 1000 };
+    int64_t *ids = dc_malloc(N * sizeof *ids);
+    char **txt = dc_malloc(N * sizeof *txt);
+    const char **lists = dc_malloc(N * sizeof *lists);
+    char (*lbuf)[64] = dc_malloc(N * 64);
+    for (int64_t i = 0; i < N; i++) {
+        ids[i] = i;
+        txt[i] = dc_malloc(48);
+        snprintf(txt[i], 48, "t%lld%s", (long long)i, i % 7 ? "" : "-seven");
+        snprintf(lbuf[i], 64, "[%lld, %lld]", (long long)i, (long long)(i * 2));
+        lists[i] = i % 11 ? lbuf[i] : NULL;
+    }
+    dc_type *lt;
+    DC_ASSERT_OK(dc_type_parse(&lt, "list<int64>", NULL));
+    dc_array *cols[3] = {tu_int64(ids, N, NULL), tu_utf8((const char *const *)txt, N),
+                         tu_of_type(lt, lists, N)};
+    dc_field fl[3];
+    const char *names[3] = {"id", "s", "l"};
+    for (int i = 0; i < 3; i++)
+        DC_ASSERT_OK(dc_field_init(&fl[i], names[i], cols[i]->type, true, NULL));
+    dc_schema *sc = dc_schema_new(fl, 3, NULL);
+    dc_batch *b;
+    DC_ASSERT_OK(dc_batch_new(&b, sc, cols, N, NULL));
+    dc_parquet_write_options o;
+    dc_parquet_write_options_init(&o);
+    o.page_rows = 37;
+    o.statistics = statistics;
+    o.dictionary = dictionary;
+    dc_output *out;
+    dc_batch_writer *w;
+    DC_ASSERT_OK(dc_output_open_memory(&out, NULL));
+    DC_ASSERT_OK(dc_parquet_writer_open(&w, out, sc, &o, NULL));
+    DC_ASSERT_OK(dc_batch_writer_write(w, b, NULL));
+    DC_ASSERT_OK(dc_batch_writer_finish(w, NULL));
+    DC_ASSERT_OK(dc_output_finish(out, NULL));
+    const uint8_t *d = dc_output_memory_data(out, len);
+    uint8_t *copy = dc_malloc((size_t)*len);
+    memcpy(copy, d, (size_t)*len);
+    dc_batch_writer_free(w);
+    dc_output_close(out);
+    dc_batch_unref(b);
+    dc_schema_unref(sc);
+    for (int i = 0; i < 3; i++) {
+        dc_field_clear(&fl[i]);
+        dc_array_unref(cols[i]);
+    }
+    dc_type_unref(lt);
+    for (int64_t i = 0; i < N; i++)
+        dc_free(txt[i]);
+    dc_free(txt);
+    dc_free(lists);
+    dc_free(lbuf);
+    dc_free(ids);
+    return copy;
+}
+
+typedef struct sel_case {
+    const dc_pq_row_range *r;
+    int64_t n;
+    int calls;
+} sel_case;
+
+static bool select_ranges(const dc_pq_file *f, int32_t rg, dc_pq_row_range **out, int64_t *n,
+                          void *user)
+{
+    (void)f;
+    (void)rg;
+    sel_case *c = user;
+    c->calls++;
+    *out = dc_malloc((size_t)(c->n + 1) * sizeof **out);
+    memcpy(*out, c->r, (size_t)c->n * sizeof **out);
+    *n = c->n;
+    return true;
+}
+
+/* Every row of the selection, rendered as the full read renders it. */
+static char *expected_rows(const uint8_t *bytes, int64_t len, const dc_pq_row_range *r, int64_t n)
+{
+    dc_strbuf s;
+    dc_strbuf_init(&s);
+    for (int64_t k = 0; k < n; k++) {
+        dc_pq_read_options o = {.batch_rows = 1000};
+        dc_reader *rd = open_bytes(bytes, len, &o);
+        dc_batch *b;
+        DC_ASSERT_OK(dc_reader_next(rd, &b, NULL));
+        dc_batch *sl;
+        DC_ASSERT_OK(dc_batch_slice(&sl, b, r[k].start, r[k].end - r[k].start, NULL));
+        for (int32_t i = 0; i < sl->schema->n_fields; i++) {
+            char *t = tu_render(sl->columns[i]);
+            dc_strbuf_printf(&s, "%s\n", t);
+            dc_free(t);
+        }
+        dc_batch_unref(sl);
+        dc_batch_unref(b);
+        dc_reader_free(rd);
+    }
+    return dc_strbuf_detach(&s);
+}
+
+static void test_selected_rows_read_only_their_pages(void **state)
+{
+    (void)state;
+    const dc_pq_row_range ranges[] = {{0, 3}, {10, 20}, {36, 38}, {120, 130}, {500, 505},
+                                      {506, 507}, {990, 1000}};
+    for (int variant = 0; variant < 3; variant++) { /* index + dictionary, index, neither */
+        int64_t n;
+        bool with_index = variant < 2;
+        uint8_t *bytes = paged_file(&n, with_index, variant == 0);
+        for (int64_t cut = 1; cut <= (int64_t)DC_ARRAY_LEN(ranges); cut += 3) {
+            char *want = expected_rows(bytes, n, ranges, cut);
+            for (int32_t threads = 1; threads <= 2; threads++) {
+                sel_case sc = {ranges, cut, 0};
+                dc_pq_read_options o = {.batch_rows = 4, .threads = threads,
+                                        .select = select_ranges, .select_user = &sc};
+                dc_input *in;
+                DC_ASSERT_OK(dc_input_open_memory(&in, bytes, n, false, "paged.parquet", NULL));
+                dc_reader *r;
+                DC_ASSERT_OK(dc_pq_reader_open_input(&r, in, &o, NULL));
+                dc_strbuf s;
+                dc_strbuf_init(&s);
+                int64_t rows = 0;
+                /* batches of 4 rows within a range: render each range as one piece */
+                dc_batch *acc = NULL;
+                for (;;) {
+                    dc_batch *b;
+                    DC_ASSERT_OK(dc_reader_next(r, &b, NULL));
+                    if (!b)
+                        break;
+                    rows += b->length;
+                    if (acc) {
+                        dc_batch *both[2] = {acc, b}, *cat;
+                        DC_ASSERT_OK(dc_batch_concat(&cat, both, 2, NULL));
+                        dc_batch_unref(acc);
+                        dc_batch_unref(b);
+                        acc = cat;
+                    } else {
+                        acc = b;
+                    }
+                }
+                int64_t want_rows = 0;
+                for (int64_t k = 0; k < cut; k++)
+                    want_rows += ranges[k].end - ranges[k].start;
+                assert_int_equal(rows, want_rows);
+                /* compare range by range */
+                int64_t off = 0;
+                for (int64_t k = 0; k < cut; k++) {
+                    dc_batch *sl;
+                    int64_t len = ranges[k].end - ranges[k].start;
+                    DC_ASSERT_OK(dc_batch_slice(&sl, acc, off, len, NULL));
+                    for (int32_t i = 0; i < sl->schema->n_fields; i++) {
+                        char *t = tu_render(sl->columns[i]);
+                        dc_strbuf_printf(&s, "%s\n", t);
+                        dc_free(t);
+                    }
+                    dc_batch_unref(sl);
+                    off += len;
+                }
+                char *got = dc_strbuf_detach(&s);
+                assert_string_equal(got, want);
+                assert_int_equal(sc.calls, 1);
+                dc_free(got);
+                dc_batch_unref(acc);
+                dc_reader_free(r);
+            }
+            dc_free(want);
+        }
+        /* with the index, the pages far from the selection are not read */
+        if (variant == 1) {
+            dc_input *in;
+            DC_ASSERT_OK(dc_input_open_memory(&in, bytes, n, false, "paged.parquet", NULL));
+            dc_pq_file *f;
+            DC_ASSERT_OK(dc_pq_file_open(&f, in, NULL));
+            dc_pq_page_stats *ps;
+            int64_t np;
+            DC_ASSERT_OK(dc_pq_file_page_stats(f, 0, 0, &ps, &np, NULL));
+            assert_int_equal(np, 28); /* ceil(1000 / 37) */
+            assert_int_equal(ps[1].first_row, 37);
+            assert_int_equal(ps[1].end_row, 74);
+            assert_int_equal(dc_array_get_int(ps[1].st.min, 0), 37);
+            assert_int_equal(dc_array_get_int(ps[1].st.max, 0), 73);
+            dc_pq_page_stats_free(ps, np);
+            int64_t before = in->bytes_read;
+            sel_case sc = {ranges + 4, 1, 0};
+            dc_pq_read_options o = {.threads = 1, .select = select_ranges, .select_user = &sc};
+            dc_reader *r;
+            DC_ASSERT_OK(dc_pq_reader_open(&r, f, &o, NULL));
+            dc_batch *b;
+            DC_ASSERT_OK(dc_reader_next(r, &b, NULL));
+            assert_int_equal(b->length, 5);
+            assert_int_equal(dc_array_get_int(b->columns[0], 0), 500);
+            dc_batch_unref(b);
+            int64_t sel_bytes = in->bytes_read - before;
+            int64_t chunks = 0;
+            for (int32_t leaf = 0; leaf < dc_pq_file_n_leaves(f); leaf++) {
+                int64_t st, ln;
+                dc_pq_file_chunk_range(f, 0, leaf, &st, &ln);
+                chunks += ln;
+            }
+            if (sel_bytes * 3 > chunks)
+                fail_msg("a 5-row selection read %lld of the chunks' %lld bytes",
+                         (long long)sel_bytes, (long long)chunks);
+            dc_reader_free(r);
+        }
+        /* an empty selection skips the row group; a bad one is refused */
+        sel_case none = {ranges, 0, 0};
+        dc_pq_read_options o0 = {.select = select_ranges, .select_user = &none};
+        int64_t rows = -1;
+        char *t = render_until_end(open_bytes(bytes, n, &o0), &rows);
+        assert_int_equal(rows, 0);
+        dc_free(t);
+        const dc_pq_row_range bad[] = {{5, 9}, {7, 12}};
+        sel_case sb = {bad, 2, 0};
+        dc_pq_read_options ob = {.select = select_ranges, .select_user = &sb};
+        t = render_until_end(open_bytes(bytes, n, &ob), &rows);
+        assert_non_null(strstr(t, "sorted, disjoint"));
+        dc_free(t);
+        dc_free(bytes);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -817,6 +1042,7 @@ int main(void)
         cmocka_unit_test(test_field_ids_become_field_metadata),
         cmocka_unit_test(test_row_groups_decoded_ahead_keep_file_order),
         cmocka_unit_test(test_a_corrupt_row_group_fails_in_order_whatever_the_threads),
+        cmocka_unit_test(test_selected_rows_read_only_their_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

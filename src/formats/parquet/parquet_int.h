@@ -88,6 +88,33 @@ void dc_pq_stats_clear(dc_pq_stats *s);
  * exclude a predicate). Called once per selected row group, in order. */
 typedef bool (*dc_pq_row_group_filter)(const dc_pq_file *f, int32_t row_group, void *user);
 
+/* Rows [start, end) of a row group. */
+typedef struct dc_pq_row_range {
+    int64_t start, end;
+} dc_pq_row_range;
+
+/*
+ * Row selection: for a row group the filter kept, return true with the rows
+ * to read in *ranges (sorted, disjoint, non-empty; allocated with dc_malloc,
+ * freed by the reader; *n 0 skips the row group), or false to read every row.
+ * The reader then reads only the pages holding those rows when the file has
+ * an offset index (dc_pq_file_page_stats gives the pages' statistics).
+ */
+typedef bool (*dc_pq_row_selector)(const dc_pq_file *f, int32_t row_group,
+                                   dc_pq_row_range **ranges, int64_t *n, void *user);
+
+/* The data pages of a column chunk with their statistics (from the page index). */
+typedef struct dc_pq_page_stats {
+    int64_t first_row, end_row; /* the rows of the page: [first_row, end_row) */
+    dc_pq_stats st;             /* min/max/null count as the ColumnIndex gives them */
+} dc_pq_page_stats;
+
+/* DC_ENOTFOUND when the chunk has no (valid) ColumnIndex and OffsetIndex. Free with
+ * dc_pq_page_stats_free. Reads the index through the file's input. */
+dc_status dc_pq_file_page_stats(const dc_pq_file *f, int32_t row_group, int32_t leaf,
+                                dc_pq_page_stats **out, int64_t *n, dc_error *err);
+void dc_pq_page_stats_free(dc_pq_page_stats *p, int64_t n);
+
 typedef struct dc_pq_read_options {
     int64_t batch_rows;          /* rows per batch (<= 0: 65536) */
     const char *const *columns;  /* top-level names to read, in this order; NULL: all */
@@ -97,6 +124,8 @@ typedef struct dc_pq_read_options {
     dc_pq_row_group_filter filter; /* optional */
     void *filter_user;
     int32_t threads; /* columns decoded in parallel by this many threads (<= 0: 2) */
+    dc_pq_row_selector select; /* optional; called after `filter` keeps a row group */
+    void *select_user;
 } dc_pq_read_options;
 
 /*

@@ -157,6 +157,10 @@ typedef struct pqr_reader {
     int32_t threads;
     dc_pq_row_group_filter filter;
     void *filter_user;
+    dc_pq_row_selector select;
+    void *select_user;
+    dc_pq_row_range *ranges; /* the selected rows of the open row group, or NULL: all */
+    int64_t n_ranges, ri, rcur;
     bool owns_file;           /* false for a pipeline worker's reader */
     pthread_mutex_t *io_lock; /* a worker's: serializes reads of the shared input */
     struct pqr_pipe *pipe;    /* row groups decoded ahead in parallel, or NULL */
@@ -421,6 +425,7 @@ static void pqr_free(pqr_reader *r)
     dc_free(r->col_of_leaf);
     dc_free(r->top);
     dc_free(r->rgs);
+    dc_free(r->ranges);
     dc_pq_codec_ctx_free(r->codec);
     for (int i = 0; i < PQR_MAX_THREADS; i++)
         dc_pq_codec_ctx_free(r->codec2[i]);
@@ -444,14 +449,39 @@ static dc_status next_row_group(pqr_reader *r, bool *more, dc_error *err)
         if (rows == 0 || (r->filter && !r->filter(r->f, g, r->filter_user)))
             continue;
         dc_status rc = DC_OK;
+        dc_free(r->ranges);
+        r->ranges = NULL;
+        r->n_ranges = 0;
         if (r->io_lock)
             pthread_mutex_lock(r->io_lock);
-        for (int32_t i = 0; i < r->n_cols && rc == DC_OK; i++)
-            rc = pqr_column_start(&r->cols[i], g, err);
+        bool selected = r->select && r->select(r->f, g, &r->ranges, &r->n_ranges, r->select_user);
+        if (selected) {
+            rows = 0;
+            for (int64_t i = 0; i < r->n_ranges; i++) {
+                const dc_pq_row_range *q = &r->ranges[i];
+                if (q->start < 0 || q->end <= q->start ||
+                    q->end > r->f->meta.row_groups[g].num_rows ||
+                    (i > 0 && q->start < r->ranges[i - 1].end))
+                    rc = dc_error_set(err, DC_EINVALID,
+                                      "row group %d: the selected rows are not sorted, disjoint "
+                                      "ranges of its rows",
+                                      g);
+                rows += q->end - q->start;
+            }
+        }
+        for (int32_t i = 0; i < r->n_cols && rc == DC_OK && rows > 0; i++)
+            rc = selected ? pqr_column_start_selected(&r->cols[i], g, r->ranges, r->n_ranges, err)
+                          : pqr_column_start(&r->cols[i], g, err);
         if (r->io_lock)
             pthread_mutex_unlock(r->io_lock);
         if (rc != DC_OK)
             return rc;
+        if (rows == 0)
+            continue; /* nothing selected in this row group */
+        if (selected) {
+            r->ri = 0;
+            r->rcur = r->ranges[0].start;
+        }
         r->rows_left = rows;
         *more = true;
         return DC_OK;
@@ -467,6 +497,7 @@ static dc_status next_row_group(pqr_reader *r, bool *more, dc_error *err)
 typedef struct pqr_batch_job {
     pqr_reader *r;
     int64_t rows;
+    int64_t at; /* selected rows: the row group's row the batch starts at; -1: all rows */
     dc_array **arrays;
     atomic_int next;
     dc_status *rcs; /* per field */
@@ -478,8 +509,8 @@ typedef struct pqr_worker {
     dc_pq_codec_ctx *codec;
 } pqr_worker;
 
-static dc_status decode_field(pqr_reader *r, int32_t k, int64_t n, dc_pq_codec_ctx *codec,
-                              dc_array **out, dc_error *err)
+static dc_status decode_field(pqr_reader *r, int32_t k, int64_t n, int64_t at,
+                              dc_pq_codec_ctx *codec, dc_array **out, dc_error *err)
 {
     dc_status rc = DC_OK;
     const pqr_node *nd = &r->f->root.children[r->top[k]];
@@ -488,7 +519,11 @@ static dc_status decode_field(pqr_reader *r, int32_t k, int64_t n, dc_pq_codec_c
         if (c->L->top != r->top[k])
             continue;
         c->codec = codec;
+        if (at >= 0)
+            DC_TRY(pqr_column_seek(c, at, err));
         DC_TRY(pqr_column_read_rows(c, n, err));
+        if (at >= 0)
+            c->row_pos += n;
     }
     DC_TRY(build_node(r, nd, out, err));
     if ((*out)->length != n)
@@ -506,7 +541,8 @@ static void *worker_main(void *arg)
         if (k >= job->r->n_top)
             break;
         dc_error_clear(&job->errs[k]);
-        job->rcs[k] = decode_field(job->r, k, job->rows, w->codec, &job->arrays[k], &job->errs[k]);
+        job->rcs[k] = decode_field(job->r, k, job->rows, job->at, w->codec, &job->arrays[k],
+                                   &job->errs[k]);
         if (job->rcs[k] != DC_OK)
             break;
     }
@@ -531,6 +567,11 @@ static dc_status reader_produce(pqr_reader *r, const dc_schema *schema, dc_batch
             return DC_OK;
     }
     int64_t n = DC_MIN(r->rows_left, r->batch_rows);
+    job.at = -1;
+    if (r->ranges) { /* a batch holds rows of one selected range */
+        n = DC_MIN(n, r->ranges[r->ri].end - r->rcur);
+        job.at = r->rcur;
+    }
     int32_t nt = DC_MAX(r->n_top, 1);
     arrays = dc_calloc((size_t)nt, sizeof *arrays);
     job.rcs = dc_calloc((size_t)nt, sizeof *job.rcs);
@@ -577,6 +618,11 @@ static dc_status reader_produce(pqr_reader *r, const dc_schema *schema, dc_batch
         }
     DC_TRY(dc_batch_new(out, schema, arrays, n, err));
     r->rows_left -= n;
+    if (r->ranges) {
+        r->rcur += n;
+        if (r->rcur == r->ranges[r->ri].end && r->ri + 1 < r->n_ranges)
+            r->rcur = r->ranges[++r->ri].start;
+    }
 cleanup:
     for (int32_t k = 0; arrays && k < r->n_top; k++)
         dc_array_unref(arrays[k]);
@@ -689,6 +735,8 @@ static dc_status sub_reader_new(pqr_reader **out, const pqr_reader *r, const int
     DC_TRY_ALLOC(s, err);
     s->f = r->f;
     s->io_lock = io;
+    s->select = r->select;
+    s->select_user = r->select_user;
     s->batch_rows = r->batch_rows;
     s->threads = 1;
     s->n_top = r->n_top;
@@ -836,6 +884,8 @@ dc_status dc_pq_reader_open(dc_reader **out, dc_pq_file *f, const dc_pq_read_opt
     if (opts) {
         r->filter = opts->filter;
         r->filter_user = opts->filter_user;
+        r->select = opts->select;
+        r->select_user = opts->select_user;
     }
     /* projection */
     r->n_top = opts && opts->columns ? opts->n_columns : fs->n_fields;

@@ -33,6 +33,10 @@ void pqr_column_clear(pqr_column *c)
         dc_bytes_free(all[i]);
     dc_free(c->chunk);
     c->chunk = NULL;
+    dc_free(c->inc_first);
+    dc_free(c->inc_end);
+    dc_free(c->inc_pos);
+    c->inc_first = c->inc_end = c->inc_pos = NULL;
 }
 
 dc_status pqr_column_fail(const pqr_column *c, dc_status rc, dc_error *err)
@@ -67,8 +71,22 @@ void pqr_column_reset_output(pqr_column *c)
     c->out_plain_utf8 = false;
 }
 
+static dc_status sel_reserve(pqr_column *c, int64_t n, dc_error *err)
+{
+    dc_free(c->inc_first);
+    dc_free(c->inc_end);
+    dc_free(c->inc_pos);
+    c->inc_first = dc_malloc((size_t)DC_MAX(n, 1) * sizeof *c->inc_first);
+    c->inc_end = dc_malloc((size_t)DC_MAX(n, 1) * sizeof *c->inc_end);
+    c->inc_pos = dc_malloc((size_t)DC_MAX(n, 1) * sizeof *c->inc_pos);
+    if (!c->inc_first || !c->inc_end || !c->inc_pos)
+        return dc_error_nomem(err);
+    return DC_OK;
+}
+
 dc_status pqr_column_start(pqr_column *c, int32_t rg, dc_error *err)
 {
+    c->sel = false;
     int64_t start, len, got = 0;
     dc_pq_file_chunk_range(c->file, rg, c->leaf, &start, &len);
     c->rg = rg;
@@ -94,6 +112,170 @@ dc_status pqr_column_start(pqr_column *c, int32_t rg, dc_error *err)
     c->has_dict = false;
     c->dict_n = 0;
     c->page_n = c->page_i = 0;
+    return DC_OK;
+}
+
+/* Load the dictionary page at the start of the chunk, if there is one (before a seek). */
+static dc_status load_page(pqr_column *c, bool *eof, dc_error *err);
+
+dc_status pqr_column_start_selected(pqr_column *c, int32_t rg, const dc_pq_row_range *ranges,
+                                    int64_t n, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_pq_offset_index oi;
+    int64_t rows = c->file->meta.row_groups[rg].num_rows;
+    memset(&oi, 0, sizeof oi);
+    rc = pqr_offset_index(c->file, rg, c->leaf, &oi, err);
+    if (rc == DC_ENOTFOUND) { /* no index: the whole chunk, rows skipped by decoding them */
+        DC_TRY(pqr_column_start(c, rg, err));
+        DC_TRY(sel_reserve(c, 1, err));
+        c->sel = true;
+        c->n_inc = 1;
+        c->inc_first[0] = 0;
+        c->inc_end[0] = rows;
+        c->inc_pos[0] = 0;
+        c->row_pos = 0;
+        return DC_OK;
+    }
+    if (rc != DC_OK)
+        return pqr_column_fail(c, rc, err);
+    int64_t start, len;
+    dc_pq_file_chunk_range(c->file, rg, c->leaf, &start, &len);
+    int64_t np = oi.n_page_locations, dict_len = oi.page_locations[0].offset - start;
+    DC_TRY(sel_reserve(c, np, err));
+    /* the pages overlapping a range, and the bytes they need */
+    int64_t total = dict_len, ni = 0, ri = 0;
+    for (int64_t i = 0; i < np; i++) {
+        int64_t a = oi.page_locations[i].first_row_index;
+        int64_t b = i + 1 < np ? oi.page_locations[i + 1].first_row_index : rows;
+        while (ri < n && ranges[ri].end <= a)
+            ri++;
+        if (ri == n)
+            break;
+        if (ranges[ri].start >= b)
+            continue;
+        c->inc_first[ni] = a;
+        c->inc_end[ni] = b;
+        c->inc_pos[ni] = i; /* the page number for now */
+        ni++;
+        total += oi.page_locations[i].compressed_page_size;
+    }
+    if (total > c->chunk_cap) {
+        dc_free(c->chunk);
+        c->chunk_cap = 0;
+        c->chunk = dc_malloc((size_t)DC_MAX(total, 1));
+        if (!c->chunk) {
+            rc = dc_error_nomem(err);
+            goto cleanup;
+        }
+        c->chunk_cap = total;
+    }
+    /* read: the dictionary region, then runs of adjacent pages in one read each */
+    int64_t got = 0, at = 0;
+    if (dict_len > 0) {
+        DC_TRY(dc_input_read_at(c->file->in, start, c->chunk, dict_len, &got, err));
+        if (got != dict_len) {
+            rc = col_corrupt(c, err, "the column chunk is cut off");
+            goto cleanup;
+        }
+        at = dict_len;
+    }
+    for (int64_t k = 0; k < ni;) {
+        int64_t j = k, off = oi.page_locations[c->inc_pos[k]].offset, span = 0;
+        while (j < ni && (j == k || c->inc_pos[j] == c->inc_pos[j - 1] + 1)) {
+            const dc_pq_page_location *p = &oi.page_locations[c->inc_pos[j]];
+            if (j > k && p->offset != off + span)
+                break;
+            span = p->offset + p->compressed_page_size - off;
+            j++;
+        }
+        DC_TRY(dc_input_read_at(c->file->in, off, c->chunk + at, span, &got, err));
+        if (got != span) {
+            rc = col_corrupt(c, err, "the column chunk is cut off");
+            goto cleanup;
+        }
+        for (int64_t q = k, pos = at; q < j; q++) { /* page numbers -> positions */
+            int64_t sz = oi.page_locations[c->inc_pos[q]].compressed_page_size;
+            c->inc_pos[q] = pos;
+            pos += sz;
+        }
+        at += span;
+        k = j;
+    }
+    c->rg = rg;
+    c->chunk_len = at;
+    c->chunk_start = start;
+    c->page_off = start;
+    c->codec_id = c->file->meta.row_groups[rg].columns[c->leaf].meta_data.codec;
+    c->started = false;
+    c->has_dict = false;
+    c->dict_n = 0;
+    c->page_n = c->page_i = 0;
+    c->sel = true;
+    c->n_inc = ni;
+    c->row_pos = -1;
+    c->pos = 0;
+    if (dict_len > 0) { /* the dictionary now: seeks jump over it */
+        bool eof;
+        c->chunk_len = dict_len;
+        rc = load_page(c, &eof, err);
+        c->chunk_len = at;
+        if (rc != DC_OK)
+            goto cleanup;
+        if (!eof) {
+            rc = col_corrupt(c, err, "data before the first page of the offset index");
+            goto cleanup;
+        }
+    }
+cleanup:
+    dc_pq_offset_index_clear(&oi);
+    return rc;
+}
+
+dc_status pqr_column_seek(pqr_column *c, int64_t row, dc_error *err)
+{
+    if (!c->sel || c->row_pos == row)
+        return DC_OK;
+    int64_t k = 0;
+    while (k < c->n_inc && c->inc_end[k] <= row)
+        k++;
+    if (k == c->n_inc || c->inc_first[k] > row || row < c->row_pos)
+        return col_corrupt(c, err,
+                           "row %" PRId64 " is not in the pages its offset index names (at %" PRId64
+                           "): the index does not match the pages",
+                           row, c->row_pos);
+    /* rows from row_pos to `row` all in pages read, in order: decode and drop them */
+    bool run = c->row_pos >= 0;
+    if (run) {
+        int64_t j = 0;
+        while (j < c->n_inc && c->inc_end[j] < c->row_pos)
+            j++;
+        for (; run && j < k; j++)
+            run = c->inc_end[j] == c->inc_first[j + 1];
+        run = run && c->inc_first[DC_MIN(j, k)] <= c->row_pos;
+    }
+    if (!run) { /* jump to the page holding `row` */
+        c->page_i = c->page_n;
+        c->pos = c->inc_pos[k];
+        c->row_pos = c->inc_first[k];
+    }
+    int64_t skip = row - c->row_pos;
+    if (skip > 0) {
+        int64_t sd = c->out_def.size, sr = c->out_rep.size, sv = c->out_vals.size,
+                se = c->out_ends.size, sn = c->out_n, snv = c->out_nv;
+        bool su = c->out_plain_utf8;
+        dc_status rc = pqr_column_read_rows(c, skip, err);
+        c->out_def.size = sd;
+        c->out_rep.size = sr;
+        c->out_vals.size = sv;
+        c->out_ends.size = se;
+        c->out_n = sn;
+        c->out_nv = snv;
+        c->out_plain_utf8 = su;
+        if (rc != DC_OK)
+            return rc;
+    }
+    c->row_pos = row;
     return DC_OK;
 }
 

@@ -344,3 +344,133 @@ cleanup:
         dc_pq_stats_clear(out);
     return rc;
 }
+
+/* ---- the page index ---- */
+
+#define PQR_MAX_INDEX_BYTES (INT64_C(16) << 20)
+
+/* Read `len` bytes at `off` (checked against the file) and decode them with `decode`. */
+static dc_status read_index(const dc_pq_file *f, int64_t off, int64_t len, dc_bytes *buf,
+                            dc_error *err)
+{
+    if (off < 4 || len <= 0 || len > PQR_MAX_INDEX_BYTES || off > f->in->size - len)
+        return DC_ENOTFOUND;
+    buf->size = 0;
+    if (dc_bytes_reserve(buf, len) != DC_OK)
+        return dc_error_nomem(err);
+    dc_status rc = read_exact(f->in, off, buf->data, len, err);
+    if (rc == DC_OK)
+        buf->size = len;
+    return rc;
+}
+
+dc_status pqr_offset_index(const dc_pq_file *f, int32_t rg, int32_t leaf, dc_pq_offset_index *oi,
+                           dc_error *err)
+{
+    dc_status rc;
+    dc_bytes buf;
+    dc_bytes_init(&buf);
+    memset(oi, 0, sizeof *oi);
+    const dc_pq_column_chunk *cc = &f->meta.row_groups[rg].columns[leaf];
+    if (!cc->has_offset_index_offset || !cc->has_offset_index_length)
+        return DC_ENOTFOUND;
+    rc = read_index(f, cc->offset_index_offset, cc->offset_index_length, &buf, err);
+    if (rc == DC_OK && dc_pq_offset_index_decode(oi, buf.data, buf.size, NULL) != DC_OK)
+        rc = DC_ENOTFOUND; /* an index that does not decode is not used */
+    dc_bytes_free(&buf);
+    if (rc != DC_OK)
+        return rc;
+    /* pages inside the chunk, in order, rows increasing from 0 and below the row count */
+    int64_t start = f->chunk_start[rg * f->n_leaves + leaf];
+    int64_t end = start + f->chunk_len[rg * f->n_leaves + leaf];
+    int64_t rows = f->meta.row_groups[rg].num_rows, prev_end = start;
+    bool ok = oi->n_page_locations > 0 && oi->page_locations[0].first_row_index == 0;
+    for (int64_t i = 0; ok && i < oi->n_page_locations; i++) {
+        const dc_pq_page_location *p = &oi->page_locations[i];
+        ok = p->offset >= prev_end && p->compressed_page_size > 0 &&
+             p->offset <= end - p->compressed_page_size && p->first_row_index < rows &&
+             (i == 0 || p->first_row_index > oi->page_locations[i - 1].first_row_index);
+        prev_end = p->offset + p->compressed_page_size;
+    }
+    if (!ok) {
+        dc_pq_offset_index_clear(oi);
+        memset(oi, 0, sizeof *oi);
+        return DC_ENOTFOUND;
+    }
+    return DC_OK;
+}
+
+dc_status dc_pq_file_page_stats(const dc_pq_file *f, int32_t row_group, int32_t leaf,
+                                dc_pq_page_stats **out, int64_t *n, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_pq_offset_index oi;
+    dc_pq_column_index ci;
+    dc_bytes buf;
+    dc_pq_page_stats *v = NULL;
+    int64_t np = 0;
+    dc_bytes_init(&buf);
+    memset(&ci, 0, sizeof ci);
+    *out = NULL;
+    *n = 0;
+    if (row_group < 0 || row_group >= f->meta.n_row_groups || leaf < 0 || leaf >= f->n_leaves)
+        return dc_error_set(err, DC_EINVALID, "%s: no column chunk (%d, %d)", f->in->name,
+                            row_group, leaf);
+    rc = pqr_offset_index(f, row_group, leaf, &oi, err);
+    if (rc != DC_OK)
+        return rc;
+    const dc_pq_column_chunk *cc = &f->meta.row_groups[row_group].columns[leaf];
+    np = oi.n_page_locations;
+    if (!cc->has_column_index_offset || !cc->has_column_index_length) {
+        rc = DC_ENOTFOUND;
+        goto cleanup;
+    }
+    DC_TRY(read_index(f, cc->column_index_offset, cc->column_index_length, &buf, err));
+    if (dc_pq_column_index_decode(&ci, buf.data, buf.size, NULL) != DC_OK ||
+        ci.n_null_pages != np || ci.n_min_values != np || ci.n_max_values != np ||
+        (ci.has_null_counts && ci.n_null_counts != np)) {
+        rc = DC_ENOTFOUND;
+        goto cleanup;
+    }
+    const dc_pq_leaf *L = &f->leaves[leaf];
+    bool binary =
+        L->el->type == DC_PQ_TYPE_BYTE_ARRAY || L->el->type == DC_PQ_TYPE_FIXED_LEN_BYTE_ARRAY;
+    v = dc_calloc((size_t)np, sizeof *v);
+    DC_TRY_ALLOC(v, err);
+    int64_t rows = f->meta.row_groups[row_group].num_rows;
+    for (int64_t i = 0; i < np; i++) {
+        dc_pq_page_stats *p = &v[i];
+        p->first_row = oi.page_locations[i].first_row_index;
+        p->end_row = i + 1 < np ? oi.page_locations[i + 1].first_row_index : rows;
+        if (ci.has_null_counts) {
+            p->st.has_null_count = true;
+            p->st.null_count = ci.null_counts[i];
+        } else if (ci.null_pages[i] && L->max_rep == 0) {
+            p->st.has_null_count = true;
+            p->st.null_count = p->end_row - p->first_row;
+        }
+        if (ci.null_pages[i])
+            continue;
+        DC_TRY(stat_value(L, &ci.min_values[i], &p->st.min, err));
+        DC_TRY(stat_value(L, &ci.max_values[i], &p->st.max, err));
+        p->st.has_min = p->st.min != NULL;
+        p->st.has_max = p->st.max != NULL;
+        p->st.min_exact = p->st.max_exact = !binary; /* ColumnIndex bounds may be truncated */
+    }
+    *out = v;
+    *n = np;
+    v = NULL;
+cleanup:
+    dc_pq_page_stats_free(v, np);
+    dc_pq_offset_index_clear(&oi);
+    dc_pq_column_index_clear(&ci);
+    dc_bytes_free(&buf);
+    return rc;
+}
+
+void dc_pq_page_stats_free(dc_pq_page_stats *p, int64_t n)
+{
+    for (int64_t i = 0; p && i < n; i++)
+        dc_pq_stats_clear(&p[i].st);
+    dc_free(p);
+}

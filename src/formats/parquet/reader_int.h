@@ -115,6 +115,12 @@ typedef struct pqr_column {
     int64_t out_nv;
     bool out_plain_utf8; /* values not from a checked dictionary were added */
     int64_t last_bytes;  /* binary bytes of the previous batch (to reserve ahead) */
+    /* row selection: the chunk holds the dictionary page and only the data pages
+     * overlapping the selected rows (from the offset index), in row order */
+    bool sel;
+    int64_t n_inc;
+    int64_t *inc_first, *inc_end, *inc_pos; /* row span of each page, its place in `chunk` */
+    int64_t row_pos; /* the row the decoder gives next (-1: not placed yet) */
 } pqr_column;
 
 void pqr_column_init(pqr_column *c, const dc_pq_file *f, int32_t leaf, dc_pq_codec_ctx *codec);
@@ -123,6 +129,19 @@ void pqr_column_clear(pqr_column *c);
 dc_status pqr_column_start(pqr_column *c, int32_t rg, dc_error *err);
 /* Append the levels and values of exactly `rows` more rows to the output. */
 dc_status pqr_column_read_rows(pqr_column *c, int64_t rows, dc_error *err);
+/*
+ * Selected rows: start the chunk of row group `rg` holding only the pages that
+ * overlap `ranges` (sorted, disjoint [start, end) row ranges), when the file
+ * has an offset index for it (else the whole chunk); then pqr_column_seek to
+ * the first row of each range before reading its rows.
+ */
+/* The OffsetIndex of a chunk, checked (pages inside the chunk, rows increasing from 0);
+ * DC_ENOTFOUND when there is none or it is not valid. */
+dc_status pqr_offset_index(const dc_pq_file *f, int32_t rg, int32_t leaf, dc_pq_offset_index *oi,
+                           dc_error *err);
+dc_status pqr_column_start_selected(pqr_column *c, int32_t rg, const dc_pq_row_range *ranges,
+                                    int64_t n, dc_error *err);
+dc_status pqr_column_seek(pqr_column *c, int64_t row, dc_error *err);
 /* Forget the batch output (buffers moved away or to be reused). */
 void pqr_column_reset_output(pqr_column *c);
 /* Prefix err with file, column, row group and page: "FILE: column a.b, row group 0, ...". */
