@@ -232,7 +232,8 @@ typedef struct dc_table_write_options {
     int64_t target_file_rows;         /**< a file is closed at this many rows (default 4Mi) */
     int64_t target_file_bytes;        /**< ... or once its encoded size passes this (128 MiB) */
     int64_t table_version;            /**< 0: the current one */
-    dc_parquet_write_options parquet; /**< the defaults, with row groups of 128 Ki rows */
+    dc_parquet_write_options parquet; /**< the defaults, with row groups of 128 Ki rows and
+                                           pages of at most 8 Ki rows (a fine page index) */
 } dc_table_write_options;
 
 void dc_table_write_options_init(dc_table_write_options *o);

@@ -45,6 +45,7 @@ void dc_table_write_options_init(dc_table_write_options *o)
     dc_parquet_write_options_init(&o->parquet);
     /* row groups of 128 Ki rows: statistics that prune reads finely (DuckDB writes 122,880) */
     o->parquet.row_group_rows = INT64_C(128) << 10;
+    o->parquet.page_rows = 8192; /* finer page index for selective reads */
 }
 
 /* ---- statistics values ---- */
