@@ -38,12 +38,37 @@ typedef struct dc_catalog_options {
  */
 dc_status dc_catalog_open(dc_catalog **out, const char *url, const dc_catalog_options *opts,
                           dc_error *err);
+/**
+ * Open the default catalog: $DELTACAT_ROOT when set, else ./.deltacat (created
+ * when missing if opts->create).
+ */
+dc_status dc_catalog_open_default(dc_catalog **out, const dc_catalog_options *opts,
+                                  dc_error *err);
 dc_catalog *dc_catalog_ref(dc_catalog *c);
 void dc_catalog_close(dc_catalog *c); /**< NULL-safe; frees at the last reference */
 /** The catalog's id (a UUID fixed at creation); valid while the handle is. */
 const char *dc_catalog_id(const dc_catalog *c);
 /** The latest committed version (0 for a catalog without commits). */
 dc_status dc_catalog_latest_version(dc_catalog *c, int64_t *out, dc_error *err);
+
+/* ---- several catalogs by name ------------------------------------------------------ */
+
+/*
+ * A process-wide set of open catalogs by name (thread-safe), so front ends can
+ * address "dc://prod/ns/table" and "dc://copy/ns/table" at once. The first
+ * catalog put becomes the default unless one is set.
+ */
+/** Register `c` as `name` (a reference is taken). DC_EEXISTS when the name is taken. */
+dc_status dc_catalogs_put(const char *name, dc_catalog *c, dc_error *err);
+/** A new reference to catalog `name` (NULL: the default). DC_ENOTFOUND. */
+dc_status dc_catalogs_get(const char *name, dc_catalog **out, dc_error *err);
+dc_status dc_catalogs_set_default(const char *name, dc_error *err);
+/** Forget `name` (its reference is dropped). DC_ENOTFOUND. */
+dc_status dc_catalogs_remove(const char *name, dc_error *err);
+/** The names, sorted; *default_index (may be NULL) the default's or -1. Free with
+ *  dc_catalogs_names_free. */
+dc_status dc_catalogs_names(char ***names, int64_t *n, int64_t *default_index, dc_error *err);
+void dc_catalogs_names_free(char **names, int64_t n);
 
 /* ---- transactions ----------------------------------------------------------------- */
 

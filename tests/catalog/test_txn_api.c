@@ -4,6 +4,7 @@
 #include "catalog/catalog_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 /* Public transactions carry no table operations until the tables API; the tests
@@ -148,12 +149,61 @@ static void history_is_newest_first_with_limits_and_ranges(void **state)
     dc_fs_memory_drop("api-hist", NULL);
 }
 
+static void default_catalog_and_catalogs_by_name(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char root[1024];
+    snprintf(root, sizeof root, "%s/dflt", dir);
+    setenv("DELTACAT_ROOT", root, 1);
+    dc_catalog *a, *b, *got;
+    dc_error e;
+    dc_catalog_options o = {.create = true};
+    assert_int_equal(dc_catalog_open_default(&a, NULL, &e), DC_ENOTFOUND); /* not created */
+    DC_ASSERT_OK(dc_catalog_open_default(&a, &o, NULL));
+    unsetenv("DELTACAT_ROOT");
+    DC_ASSERT_OK(dc_catalog_open(&b, "mem://registry-test", &o, NULL));
+    assert_int_equal(dc_catalogs_get(NULL, &got, &e), DC_ENOTFOUND);
+    DC_ASSERT_OK(dc_catalogs_put("prod", a, NULL));
+    DC_ASSERT_OK(dc_catalogs_put("copy", b, NULL));
+    assert_int_equal(dc_catalogs_put("copy", a, &e), DC_EEXISTS);
+    assert_int_equal(dc_catalogs_put("a/b", a, &e), DC_EINVALID);
+    DC_ASSERT_OK(dc_catalogs_get(NULL, &got, NULL)); /* the first one put */
+    assert_string_equal(dc_catalog_id(got), dc_catalog_id(a));
+    dc_catalog_close(got);
+    DC_ASSERT_OK(dc_catalogs_set_default("copy", NULL));
+    DC_ASSERT_OK(dc_catalogs_get(NULL, &got, NULL));
+    assert_string_equal(dc_catalog_id(got), dc_catalog_id(b));
+    dc_catalog_close(got);
+    char **names;
+    int64_t n, d;
+    DC_ASSERT_OK(dc_catalogs_names(&names, &n, &d, NULL));
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "copy");
+    assert_string_equal(names[1], "prod");
+    assert_int_equal(d, 0);
+    dc_catalogs_names_free(names, n);
+    assert_int_equal(dc_catalogs_get("nope", &got, &e), DC_ENOTFOUND);
+    assert_non_null(strstr(e.message, "nope"));
+    dc_catalog_close(a); /* the registry keeps its own references */
+    dc_catalog_close(b);
+    DC_ASSERT_OK(dc_catalogs_get("prod", &got, NULL));
+    dc_catalog_close(got);
+    DC_ASSERT_OK(dc_catalogs_remove("prod", NULL));
+    DC_ASSERT_OK(dc_catalogs_remove("copy", NULL));
+    assert_int_equal(dc_catalogs_remove("copy", &e), DC_ENOTFOUND);
+    assert_int_equal(dc_catalogs_get(NULL, &got, &e), DC_ENOTFOUND);
+    tu_rmdir(dir);
+    dc_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(open_create_and_reopen_local),
         cmocka_unit_test(transactions_commit_abort_and_read_as_of),
         cmocka_unit_test(history_is_newest_first_with_limits_and_ranges),
+        cmocka_unit_test(default_catalog_and_catalogs_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
