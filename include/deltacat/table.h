@@ -92,6 +92,10 @@ typedef struct dc_table_options {
     const char *const *readers;
     int32_t n_readers;
     bool if_not_exists; /**< an existing table is not an error */
+    /** A schemaless table: writes register their files as they are (any content type,
+     *  no schema checks); reads return the manifest (one row per file) and
+     *  dc_table_materialize turns the tabular files into rows. */
+    bool schemaless;
 } dc_table_options;
 
 void dc_table_options_init(dc_table_options *o);
@@ -312,7 +316,9 @@ void dc_table_read_options_init(dc_table_read_options *o);
 
 /**
  * Read the table as a stream of batches (dc_reader_export hands it to Arrow
- * consumers). The filter is a JSON predicate:
+ * consumers). A schemaless table reads as its manifest: one row per file
+ * (path, content_type, file_size, record_count, partition, stream_position),
+ * which the filter, projection, limit and offset apply to. The filter is a JSON predicate:
  *   {"eq": ["col", 5]} (also neq, gt, gte, lt, lte), {"in": ["col", [1, 2]]},
  *   {"between": ["col", 1, 9]}, {"is_null": ["col"]}, {"and": [P, ...]},
  *   {"or": [P, ...]}, {"not": P}
@@ -322,6 +328,15 @@ void dc_table_read_options_init(dc_table_read_options *o);
  */
 dc_status dc_table_read(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
                         const dc_table_read_options *opts, dc_reader **out, dc_error *err);
+
+/**
+ * The rows of a schemaless table's files (Parquet, CSV/TSV/PSV, JSONL: other
+ * content types are DC_EUNSUPPORTED naming the file), their schemas unified
+ * permissively, in manifest order. On a table with a schema, the same as
+ * dc_table_read without options.
+ */
+dc_status dc_table_materialize(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                               dc_reader **out, dc_error *err);
 
 /** One data file of a read plan. */
 typedef struct dc_plan_file {

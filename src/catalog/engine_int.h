@@ -22,6 +22,7 @@
 #define TV_CONTENT_TYPE      "content_type"       /* "parquet" | "csv" | "jsonl" */
 #define TV_NEXT_FIELD_ID     "next_field_id"      /* integer */
 #define TV_READERS           "readers"            /* array of reader names */
+#define TV_SCHEMALESS        "schemaless"         /* true: files registered as they are */
 #define DC_DEFAULT_NAMESPACE "default"
 
 /* Return the status of `expr` when it is not DC_OK. */
@@ -67,6 +68,7 @@ dc_status dc_tv_schema(const json_t *tv, dc_schema **out, dc_error *err);
 dc_schema_evolution dc_tv_evolution(const json_t *tv);
 dc_schema_consistency dc_tv_consistency(const json_t *tv);
 dc_file_format dc_tv_content_type(const json_t *tv);
+bool dc_tv_schemaless(const json_t *tv);
 
 /* Operations shared by several calls. */
 dc_status dc_ns_create_op(dc_scope *s, const char *name, const dc_metadata *props, dc_error *err);

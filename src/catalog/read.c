@@ -695,6 +695,233 @@ bool dc_table_reader_stats(const dc_reader *r, int64_t *files_opened, int64_t *r
     return true;
 }
 
+/* ---- schemaless tables: the manifest, and its files as rows ---- */
+
+/* The manifest of a table version as one batch (path, content_type, ...). */
+static dc_status manifest_batch(const tfiles *l, dc_batch **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    static const char *const names[] = {"path",         "content_type", "file_size",
+                                        "record_count", "partition",    "stream_position"};
+    static const dc_type_id ids[] = {DC_TYPE_UTF8,  DC_TYPE_UTF8, DC_TYPE_INT64,
+                                     DC_TYPE_INT64, DC_TYPE_UTF8, DC_TYPE_INT64};
+    dc_field f[6];
+    dc_builder *b[6] = {0};
+    dc_array *cols[6] = {0};
+    dc_schema *sc = NULL;
+    memset(f, 0, sizeof f);
+    for (int i = 0; i < 6; i++) {
+        dc_type *t = dc_type_new(ids[i]);
+        DC_TRY_ALLOC(t, err);
+        rc = dc_field_init(&f[i], names[i], t, false, NULL);
+        if (rc == DC_OK)
+            rc = dc_builder_new(&b[i], t, err);
+        dc_type_unref(t);
+        if (rc != DC_OK)
+            goto cleanup;
+    }
+    for (int64_t k = 0; k < l->n; k++) {
+        const tfile *tf = &l->v[k];
+        const char *ct = json_string_value(json_object_get(tf->entry, "content_type"));
+        ct = ct ? ct : "";
+        if (dc_builder_append_bytes(b[0], tf->path, (int64_t)strlen(tf->path)) != DC_OK ||
+            dc_builder_append_bytes(b[1], ct, (int64_t)strlen(ct)) != DC_OK ||
+            dc_builder_append_int(
+                b[2], json_integer_value(json_object_get(tf->entry, "file_size"))) != DC_OK ||
+            dc_builder_append_int(
+                b[3], json_integer_value(json_object_get(tf->entry, "record_count"))) != DC_OK ||
+            dc_builder_append_bytes(b[4], tf->partition, (int64_t)strlen(tf->partition)) != DC_OK ||
+            dc_builder_append_int(b[5], tf->position) != DC_OK) {
+            rc = dc_error_nomem(err);
+            goto cleanup;
+        }
+    }
+    for (int i = 0; i < 6; i++)
+        DC_TRY(dc_builder_finish(b[i], &cols[i], err));
+    sc = dc_schema_new(f, 6, NULL);
+    DC_TRY_ALLOC(sc, err);
+    DC_TRY(dc_batch_new(out, sc, cols, l->n, err));
+cleanup:
+    for (int i = 0; i < 6; i++) {
+        dc_builder_free(b[i]);
+        dc_array_unref(cols[i]);
+        dc_field_clear(&f[i]);
+    }
+    dc_schema_unref(sc);
+    return rc;
+}
+
+static dc_status manifest_read(dc_scope *s, const char *name, const json_t *tv,
+                               const dc_table_read_options *o, dc_reader **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    tfiles l = {0};
+    dc_batch *b = NULL, *t = NULL;
+    dc_pred *p = NULL;
+    dc_array *mask = NULL;
+    dc_schema *proj = NULL;
+    (void)s;
+    (void)name;
+    DC_TRY(tfiles_collect(&l, tv, err));
+    DC_TRY(manifest_batch(&l, &b, err));
+    if (o->filter) {
+        DC_TRY(dc_pred_parse(&p, o->filter, (int64_t)strlen(o->filter), err));
+        DC_TRY(dc_pred_bind(p, b->schema, err));
+        DC_TRY(dc_pred_eval(p, b, &mask, err));
+        DC_TRY(dc_batch_filter(&t, b, mask, err));
+        dc_batch_unref(b);
+        b = t;
+        t = NULL;
+    }
+    int64_t from = DC_MIN(o->offset, b->length);
+    int64_t len = b->length - from;
+    if (o->limit >= 0)
+        len = DC_MIN(len, o->limit);
+    DC_TRY(dc_batch_slice(&t, b, from, len, err));
+    dc_batch_unref(b);
+    b = t;
+    t = NULL;
+    if (o->columns) {
+        DC_TRY(pick_fields(&proj, b->schema, o->columns, o->n_columns, "manifest", err));
+        DC_TRY(project(&t, b, proj, err));
+        dc_batch_unref(b);
+        b = t;
+        t = NULL;
+    }
+    DC_TRY(dc_reader_from_batches(out, b->schema, &b, 1, err));
+cleanup:
+    tfiles_clear(&l);
+    dc_batch_unref(b);
+    dc_batch_unref(t);
+    dc_pred_free(p);
+    dc_array_unref(mask);
+    dc_schema_unref(proj);
+    return rc;
+}
+
+/* Rows of the tabular files of a list, in order, conformed to their unified schema. */
+typedef struct mat_reader {
+    dc_fs *fs;
+    tfiles l;
+    int64_t i;
+    dc_reader *cur;
+} mat_reader;
+
+static dc_status open_tabular(dc_fs *fs, const tfile *tf, dc_reader **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_input *in = NULL;
+    const char *ct = json_string_value(json_object_get(tf->entry, "content_type"));
+    dc_file_format fmt = ct ? dc_format_from_name(ct) : DC_FORMAT_UNKNOWN;
+    if (fmt == DC_FORMAT_UNKNOWN)
+        fmt = dc_format_from_path(tf->path);
+    if (fmt == DC_FORMAT_UNKNOWN)
+        return dc_error_set(err, DC_EUNSUPPORTED,
+                            "file %s (content type %s) holds no rows to materialize", tf->path,
+                            ct ? ct : "unknown");
+    DC_TRY(dc_fs_open_input(fs, tf->path, &in, err));
+    if (fmt == DC_FORMAT_PARQUET) {
+        rc = dc_pq_reader_open_input(out, in, NULL, err);
+    } else {
+        dc_read_options ro;
+        dc_read_options_init(&ro, fmt);
+        rc = fmt == DC_FORMAT_JSONL ? dc_jsonl_reader_open(out, in, &ro, err)
+                                    : dc_csv_reader_open(out, in, &ro, err);
+    }
+    in = NULL;
+cleanup:
+    dc_input_close(in);
+    return rc;
+}
+
+static dc_status mat_next(dc_reader *r, dc_batch **out, dc_error *err)
+{
+    mat_reader *m = r->impl;
+    *out = NULL;
+    for (;;) {
+        if (!m->cur) {
+            if (m->i == m->l.n)
+                return DC_OK;
+            DC_RET(open_tabular(m->fs, &m->l.v[m->i++], &m->cur, err));
+        }
+        dc_batch *b = NULL;
+        DC_RET(dc_reader_next(m->cur, &b, err));
+        if (!b) {
+            dc_reader_free(m->cur);
+            m->cur = NULL;
+            continue;
+        }
+        dc_status rc = dc_batch_conform(out, b, r->schema, NULL, err);
+        dc_batch_unref(b);
+        return rc;
+    }
+}
+
+static void mat_destroy(dc_reader *r)
+{
+    mat_reader *m = r->impl;
+    if (!m)
+        return;
+    dc_reader_free(m->cur);
+    tfiles_clear(&m->l);
+    dc_fs_unref(m->fs);
+    dc_free(m);
+}
+
+static const dc_reader_vtable MAT_VT = {mat_next, mat_destroy};
+
+dc_status dc_table_materialize(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                               dc_reader **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_scope s = {0};
+    mat_reader *m = NULL;
+    dc_schema *schema = NULL;
+    dc_reader *r = NULL;
+    const json_t *t;
+    *out = NULL;
+    DC_TRY(dc_scope_begin(&s, c, txn, err));
+    DC_TRY(dc_table_resolve(&s, ns, name, NULL, &t, err));
+    const json_t *tv = dc_table_current(t, NULL);
+    if (!tv || !dc_tv_schemaless(tv)) {
+        dc_scope_drop(&s);
+        return dc_table_read(c, txn, ns, name, NULL, out, err);
+    }
+    m = dc_calloc(1, sizeof *m);
+    DC_TRY_ALLOC(m, err);
+    m->fs = dc_fs_ref(dc_store_fs(c->store));
+    DC_TRY(tfiles_collect(&m->l, tv, err));
+    for (int64_t i = 0; i < m->l.n; i++) { /* the schemas first: one stream, one schema */
+        DC_TRY(open_tabular(m->fs, &m->l.v[i], &r, err));
+        if (!schema) {
+            schema = dc_schema_ref(dc_reader_schema(r));
+        } else {
+            dc_schema *u = NULL;
+            DC_TRY(dc_schema_unify(&u, schema, dc_reader_schema(r), err));
+            dc_schema_unref(schema);
+            schema = u;
+        }
+        dc_reader_free(r);
+        r = NULL;
+    }
+    if (!schema) {
+        schema = dc_schema_new(NULL, 0, NULL);
+        DC_TRY_ALLOC(schema, err);
+    }
+    DC_TRY(dc_reader_new(out, &MAT_VT, m, schema, err));
+    m = NULL;
+cleanup:
+    if (m) {
+        dc_reader tmp = {.impl = m};
+        mat_destroy(&tmp);
+    }
+    dc_reader_free(r);
+    dc_schema_unref(schema);
+    if (s.txn)
+        dc_scope_drop(&s);
+    return rc;
+}
+
 dc_status dc_table_read(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
                         const dc_table_read_options *opts, dc_reader **out, dc_error *err)
 {
@@ -711,6 +938,15 @@ dc_status dc_table_read(dc_catalog *c, dc_txn *txn, const char *ns, const char *
         return dc_error_set(err, DC_EINVALID, "the offset must be >= 0, not %lld",
                             (long long)opts->offset);
     DC_TRY(dc_scope_begin(&s, c, txn, err));
+    {
+        const json_t *t;
+        DC_TRY(dc_table_resolve(&s, ns, name, NULL, &t, err));
+        const json_t *tv = dc_table_version_obj(t, opts->table_version, NULL);
+        if (tv && dc_tv_schemaless(tv)) {
+            rc = manifest_read(&s, name, tv, opts, out, err);
+            goto cleanup;
+        }
+    }
     tr = dc_calloc(1, sizeof *tr);
     DC_TRY_ALLOC(tr, err);
     DC_TRY(setup_read(&tr->rs, &s, ns, name, opts, err));

@@ -163,6 +163,11 @@ dc_schema_consistency dc_tv_consistency(const json_t *tv)
                                              tv_prop(tv, TV_CONSISTENCY));
 }
 
+bool dc_tv_schemaless(const json_t *tv)
+{
+    return json_is_true(json_object_get(json_object_get(tv, "properties"), TV_SCHEMALESS));
+}
+
 dc_file_format dc_tv_content_type(const json_t *tv)
 {
     const char *n = tv_prop(tv, TV_CONTENT_TYPE);
@@ -459,7 +464,12 @@ dc_status dc_table_version_ops(dc_scope *s, const char *table_id, int64_t number
         rc = dc_error_set(err, DC_EINVALID, "unknown schema evolution or consistency mode");
         goto cleanup;
     }
-    if (schema)
+    if (o->schemaless && (o->schema || (o->partition_by && *o->partition_by))) {
+        rc = dc_error_set(err, DC_EINVALID,
+                          "a schemaless table has no schema and no partition scheme");
+        goto cleanup;
+    }
+    if (schema && !o->schemaless)
         DC_TRY(dc_tschema_prepare(&prepared, schema, &next_id, err));
     if (o->partition_by && *o->partition_by) {
         DC_TRY(dc_part_spec_parse(&spec, o->partition_by, err));
@@ -473,6 +483,8 @@ dc_status dc_table_version_ops(dc_scope *s, const char *table_id, int64_t number
                        dc_format_name(o->content_type ? o->content_type : DC_FORMAT_PARQUET),
                        TV_NEXT_FIELD_ID, (json_int_t)next_id);
     DC_TRY_ALLOC(vprops, err);
+    if (o->schemaless)
+        json_object_set_new(vprops, TV_SCHEMALESS, json_true());
     if (o->n_readers > 0) {
         json_t *rd = json_array();
         DC_TRY_ALLOC(rd, err);

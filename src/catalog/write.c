@@ -154,6 +154,7 @@ typedef struct writer_ctx {
     const dc_schema *schema; /* the table's, after evolution */
     dc_schema *file_schema;  /* the same with PARQUET:field_id on each field */
     dc_schema_consistency cons;
+    bool schemaless; /* batches are written as they come */
     dc_file_format format;
     const dc_table_write_options *o;
     dc_part_spec spec; /* the table's partition scheme (n 0: unpartitioned) */
@@ -407,7 +408,15 @@ static dc_status write_batch(writer_ctx *x, const dc_batch *in, dc_error *err)
     out_file *pf;
     if (in->length == 0)
         return DC_OK;
-    DC_TRY(dc_tschema_conform_write(&t, in, x->schema, (dc_consistency)x->cons, err));
+    if (x->schemaless) {
+        if (!dc_schema_equals(in->schema, x->schema)) {
+            rc = dc_error_set(err, DC_ESCHEMA, "a batch's schema differs from the stream's");
+            goto cleanup;
+        }
+        t = dc_batch_ref(in);
+    } else {
+        DC_TRY(dc_tschema_conform_write(&t, in, x->schema, (dc_consistency)x->cons, err));
+    }
     DC_TRY(dc_batch_new(&b, x->file_schema, t->columns, t->length, err));
     if (x->spec.n == 0) {
         DC_TRY(part_of(x, "", &pf, err));
@@ -669,12 +678,17 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
     if (next_id < 1)
         next_id = 1;
     bool changed = false;
-    DC_TRY(dc_tschema_evolve_for_write(&new_schema, &changed, table_schema, in_schema,
-                                       (dc_evolution)dc_tv_evolution(tv),
-                                       (dc_consistency)dc_tv_consistency(tv), &next_id, err));
-    DC_TRY(dc_tv_check_readers(tv, new_schema, err)); /* before anything is written */
-    if (changed || !table_schema)
-        DC_TRY(dc_tv_set_schema_op(&s, table_id, vn, tv, new_schema, next_id, err));
+    x.schemaless = dc_tv_schemaless(tv);
+    if (x.schemaless) { /* the files keep the data's own schema */
+        new_schema = dc_schema_ref(in_schema);
+    } else {
+        DC_TRY(dc_tschema_evolve_for_write(&new_schema, &changed, table_schema, in_schema,
+                                           (dc_evolution)dc_tv_evolution(tv),
+                                           (dc_consistency)dc_tv_consistency(tv), &next_id, err));
+        DC_TRY(dc_tv_check_readers(tv, new_schema, err)); /* before anything is written */
+        if (changed || !table_schema)
+            DC_TRY(dc_tv_set_schema_op(&s, table_id, vn, tv, new_schema, next_id, err));
+    }
     tv = dc_table_version_obj(dc_state_table(dc_scope_state(&s), table_id), vn, &vn);
     /* the files */
     x.c = c;
@@ -780,11 +794,193 @@ static void files_destroy(dc_reader *r)
 
 static const dc_reader_vtable FILES_VT = {files_next, files_destroy};
 
+/* Copy a local file into the catalog at `key`; its size. */
+static dc_status copy_in(dc_fs *fs, const char *path, const char *key, int64_t *size, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_input *in = NULL;
+    dc_output *out = NULL;
+    uint8_t *buf = dc_malloc((size_t)1 << 20);
+    DC_TRY_ALLOC(buf, err);
+    DC_TRY(dc_input_open_file(&in, path, err));
+    DC_TRY(dc_fs_open_output(fs, key, DC_FS_OUTPUT_IF_ABSENT, &out, err));
+    for (int64_t off = 0;;) {
+        int64_t got = 0;
+        DC_TRY(dc_input_read_at(in, off, buf, (int64_t)1 << 20, &got, err));
+        if (got == 0)
+            break;
+        DC_TRY(dc_output_write(out, buf, got, err));
+        off += got;
+    }
+    DC_TRY(dc_output_finish(out, err));
+    *size = out->written;
+cleanup:
+    dc_output_close(out);
+    dc_input_close(in);
+    dc_free(buf);
+    return rc;
+}
+
+/* Rows of a tabular file (Parquet: its footer; CSV, JSONL: counted); 0 for other files. */
+static dc_status count_records(const char *path, int64_t *rows, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_reader *r = NULL;
+    *rows = 0;
+    dc_file_format fmt = dc_format_from_path(path);
+    if (fmt == DC_FORMAT_UNKNOWN)
+        return DC_OK;
+    if (fmt == DC_FORMAT_PARQUET) {
+        dc_input *in = NULL;
+        dc_pq_file *f = NULL;
+        DC_TRY(dc_input_open_file(&in, path, err));
+        rc = dc_pq_file_open(&f, in, err);
+        if (rc == DC_OK)
+            *rows = dc_pq_file_meta(f)->num_rows;
+        dc_pq_file_free(f);
+        return rc;
+    }
+    DC_TRY(dc_file_reader_open(&r, path, fmt, NULL, err));
+    for (;;) {
+        dc_batch *b = NULL;
+        DC_TRY(dc_reader_next(r, &b, err));
+        if (!b)
+            break;
+        *rows += b->length;
+        dc_batch_unref(b);
+    }
+cleanup:
+    dc_reader_free(r);
+    return rc;
+}
+
+/* Schemaless tables: the files are copied in as they are and registered. */
+static dc_status register_files(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                                const char *const *paths, int32_t n,
+                                const dc_table_write_options *opts, dc_write_result *result,
+                                dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_scope s = {0};
+    json_t *files = NULL;
+    char **keys = dc_calloc((size_t)n, sizeof *keys);
+    char tid[64];
+    bool created = false;
+    dc_fs *fs = dc_store_fs(c->store);
+    DC_TRY_ALLOC(keys, err);
+    DC_TRY(dc_scope_begin(&s, c, txn, err));
+    const char *nsname = ns ? ns : DC_DEFAULT_NAMESPACE;
+    const char *nsid = dc_state_namespace_id_by_name(dc_scope_state(&s), nsname);
+    const char *id = nsid ? dc_state_table_id_by_name(dc_scope_state(&s), nsid, name) : NULL;
+    if (id && opts->mode == DC_WRITE_CREATE) {
+        rc = dc_error_set(err, DC_EEXISTS, "table %s already exists in namespace %s", name, nsname);
+        goto cleanup;
+    }
+    if (!id) {
+        if (!nsid) {
+            DC_TRY(dc_ns_create_op(&s, nsname, NULL, err));
+            nsid = dc_state_namespace_id_by_name(dc_scope_state(&s), nsname);
+        }
+        DC_TRY(dc_table_create_ops(&s, nsid, name, opts->create, NULL, &id, err));
+        created = true;
+    }
+    snprintf(tid, sizeof tid, "%s", id);
+    int64_t vn;
+    const json_t *tv =
+        dc_table_version_obj(dc_state_table(dc_scope_state(&s), tid), opts->table_version, &vn);
+    if (!tv) {
+        rc = dc_error_set(err, DC_ENOTFOUND, "table %s has no version %lld", name,
+                          (long long)opts->table_version);
+        goto cleanup;
+    }
+    files = json_array();
+    DC_TRY_ALLOC(files, err);
+    for (int32_t i = 0; i < n; i++) {
+        char uuid[37];
+        const char *base = strrchr(paths[i], '/');
+        const char *dot = strrchr(base ? base : paths[i], '.');
+        DC_TRY(dc_uuid(uuid, err));
+        size_t len = strlen(tid) + 64 + (dot ? strlen(dot) : 0);
+        keys[i] = dc_malloc(len);
+        DC_TRY_ALLOC(keys[i], err);
+        snprintf(keys[i], len, "data/%s/%s%s", tid, uuid, dot && dot[1] ? dot : "");
+        if (dc_fs_path_check(keys[i], NULL) != DC_OK) /* an odd extension: drop it */
+            snprintf(keys[i], len, "data/%s/%s", tid, uuid);
+        int64_t size = 0, rows = 0;
+        DC_TRY(count_records(paths[i], &rows, err));
+        DC_TRY(copy_in(fs, paths[i], keys[i], &size, err));
+        dc_file_format fmt = dc_format_from_path(paths[i]);
+        const char *ct = fmt != DC_FORMAT_UNKNOWN ? dc_format_name(fmt)
+                         : dot && dot[1]          ? dot + 1
+                                                  : "binary";
+        json_t *e =
+            json_pack("{s:s, s:s, s:s, s:I, s:I}", "path", keys[i], "content_type", ct, "encoding",
+                      "identity", "record_count", (json_int_t)rows, "file_size", (json_int_t)size);
+        DC_TRY_ALLOC(e, err);
+        json_array_append_new(files, e);
+        if (result) {
+            result->rows += rows;
+            result->bytes += size;
+            result->files++;
+        }
+    }
+    if (opts->mode == DC_WRITE_REPLACE)
+        DC_TRY(dc_table_remove_all_ops(&s, tid, vn, err));
+    json_t *op = json_pack("{s:s, s:s, s:I, s:s, s:s, s:O}", "op", "add_delta", "table_id", tid,
+                           "table_version", (json_int_t)vn, "partition", "", "delta_type",
+                           opts->mode == DC_WRITE_APPEND ? "append" : "add", "files", files);
+    if (op && opts->mode == DC_WRITE_REPLACE)
+        json_object_set_new(op, "exclusive", json_true());
+    DC_TRY(dc_scope_add_op(&s, op, err));
+    if (result)
+        result->created = created;
+cleanup:
+    if (s.txn)
+        rc = dc_scope_end(&s, rc, "register files", result ? &result->commit_version : NULL, err);
+    for (int32_t i = 0; keys && i < n; i++) {
+        if (rc != DC_OK && keys[i])
+            (void)dc_fs_remove(fs, keys[i], NULL);
+        dc_free(keys[i]);
+    }
+    dc_free(keys);
+    json_decref(files);
+    return rc;
+}
+
+/* Is the write to a schemaless table (existing, or created by this write)? */
+static bool to_schemaless(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                          const dc_table_write_options *opts)
+{
+    dc_scope s;
+    bool yes = false;
+    if (dc_scope_begin(&s, c, txn, NULL) != DC_OK)
+        return false;
+    const json_t *t;
+    if (dc_table_resolve(&s, ns, name, NULL, &t, NULL) == DC_OK) {
+        const json_t *tv = dc_table_version_obj(t, opts->table_version, NULL);
+        yes = tv && dc_tv_schemaless(tv);
+    } else {
+        yes = opts->create && opts->create->schemaless &&
+              (opts->mode == DC_WRITE_AUTO || opts->mode == DC_WRITE_CREATE);
+    }
+    dc_scope_drop(&s);
+    return yes;
+}
+
 dc_status dc_table_write_files(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
                                const char *const *paths, int32_t n_paths,
                                const dc_table_write_options *opts, dc_write_result *result,
                                dc_error *err)
 {
+    dc_table_write_options defaults;
+    if (!opts) {
+        dc_table_write_options_init(&defaults);
+        opts = &defaults;
+    }
+    if (result)
+        memset(result, 0, sizeof *result);
+    if (n_paths >= 1 && paths && name && to_schemaless(c, txn, ns, name, opts))
+        return register_files(c, txn, ns, name, paths, n_paths, opts, result, err);
     dc_status rc = DC_OK;
     dc_reader *r = NULL, *all = NULL;
     dc_schema *schema = NULL;

@@ -766,6 +766,78 @@ static void test_staged_writes(void **state)
     close_catalog(c);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_schemaless_tables(void **state)
+{
+    (void)state;
+    dc_catalog *c = open_catalog();
+    dc_error e;
+    int64_t n;
+    char *dir = tu_tmpdir();
+    char csv[1024], jl[1024], txt[1024];
+    snprintf(csv, sizeof csv, "%s/a.csv", dir);
+    snprintf(jl, sizeof jl, "%s/b.jsonl", dir);
+    snprintf(txt, sizeof txt, "%s/notes.txt", dir);
+    write_text(csv, "id,name\n1,x\n2,y\n");
+    write_text(jl, "{\"id\": 3, \"extra\": true}\n");
+    write_text(txt, "not rows\n");
+    dc_table_options to;
+    dc_table_options_init(&to);
+    to.schemaless = true;
+    dc_table_write_options o;
+    dc_table_write_options_init(&o);
+    o.create = &to;
+    const char *paths[] = {csv, jl, txt};
+    dc_write_result res;
+    DC_ASSERT_OK(dc_table_write_files(c, NULL, NULL, "raw", paths, 3, &o, &res, NULL));
+    assert_true(res.created);
+    assert_int_equal(res.files, 3);
+    assert_int_equal(res.rows, 3); /* 2 + 1 + 0 (not tabular) */
+    /* reads return the manifest */
+    char *v = read_col(c, NULL, "raw", NULL, "content_type", &n);
+    assert_string_equal(v, "csv,jsonl,txt");
+    dc_free(v);
+    dc_table_read_options ro;
+    dc_table_read_options_init(&ro);
+    ro.filter = "{\"eq\": [\"content_type\", \"jsonl\"]}";
+    v = read_col(c, NULL, "raw", &ro, "record_count", &n);
+    assert_string_equal(v, "1");
+    dc_free(v);
+    /* materializing needs tabular files */
+    dc_reader *r;
+    assert_int_equal(dc_table_materialize(c, NULL, NULL, "raw", &r, &e), DC_EUNSUPPORTED);
+    assert_non_null(strstr(e.message, "txt"));
+    o.mode = DC_WRITE_REPLACE;
+    DC_ASSERT_OK(dc_table_write_files(c, NULL, NULL, "raw", paths, 2, &o, NULL, NULL));
+    DC_ASSERT_OK(dc_table_materialize(c, NULL, NULL, "raw", &r, NULL));
+    assert_int_equal(dc_reader_schema(r)->n_fields, 3); /* id, name, extra: unified */
+    int64_t total = 0;
+    for (;;) {
+        dc_batch *b;
+        DC_ASSERT_OK(dc_reader_next(r, &b, NULL));
+        if (!b)
+            break;
+        total += b->length;
+        dc_batch_unref(b);
+    }
+    assert_int_equal(total, 3);
+    dc_reader_free(r);
+    /* a schemaless table takes a schema from no one */
+    to.schema = dc_reader_schema(r = rows(0, 1, false));
+    assert_int_equal(dc_table_create(c, NULL, NULL, "bad", &to, &e), DC_EINVALID);
+    dc_reader_free(r);
+    tu_rmdir(dir);
+    dc_free(dir);
+    close_catalog(c);
+}
+
 /* ---- reads ---- */
 
 static void test_projection_filter_limit_offset(void **state)
@@ -979,6 +1051,7 @@ int main(void)
         BOTH(test_supported_reader_types),
         BOTH(test_table_versions_and_rollback),
         BOTH(test_staged_writes),
+        BOTH(test_schemaless_tables),
         BOTH(test_concurrent_auto_writes_to_a_new_table_all_succeed),
         BOTH(test_projection_filter_limit_offset),
         BOTH(test_pruning_opens_only_matching_files),
