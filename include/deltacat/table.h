@@ -137,9 +137,11 @@ dc_status dc_table_rename(dc_catalog *c, dc_txn *txn, const char *ns, const char
                           const char *new_ns, const char *new_name, dc_error *err);
 /**
  * Drop the table. Its files stay (earlier versions of the catalog still read
- * them) until the garbage collector finds them unreachable.
+ * them) until the garbage collector finds them unreachable; with `purge` they
+ * are removed as soon as the drop commits, which takes those earlier versions'
+ * rows of the table away too (purge needs txn NULL: DC_EINVALID otherwise).
  */
-dc_status dc_table_drop(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+dc_status dc_table_drop(dc_catalog *c, dc_txn *txn, const char *ns, const char *name, bool purge,
                         dc_error *err);
 /** Remove every row (a new commit; earlier versions keep theirs). */
 dc_status dc_table_truncate(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,

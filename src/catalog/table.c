@@ -767,15 +767,50 @@ dc_status dc_table_rename(dc_catalog *c, dc_txn *txn, const char *ns, const char
     return dc_scope_end(&s, rc, "rename table", NULL, err);
 }
 
-dc_status dc_table_drop(dc_catalog *c, dc_txn *txn, const char *ns, const char *name, dc_error *err)
+dc_status dc_table_drop(dc_catalog *c, dc_txn *txn, const char *ns, const char *name, bool purge,
+                        dc_error *err)
 {
     dc_scope s;
     const char *id;
+    const json_t *t;
+    json_t *doomed = NULL;
+    if (purge && txn)
+        return dc_error_set(err, DC_EINVALID,
+                            "a purge removes the files once the drop commits: drop with its own "
+                            "transaction (txn NULL)");
     DC_RET(dc_scope_begin(&s, c, txn, err));
-    dc_status rc = dc_table_resolve(&s, ns, name, &id, NULL, err);
+    dc_status rc = dc_table_resolve(&s, ns, name, &id, &t, err);
+    if (rc == DC_OK && purge) { /* every file of every version, as this transaction sees them */
+        doomed = json_array();
+        const char *vk;
+        json_t *tv;
+        json_object_foreach(json_object_get(t, "versions"), vk, tv)
+        {
+            const char *pk;
+            json_t *p;
+            json_object_foreach(json_object_get(tv, "partitions"), pk, p)
+            {
+                size_t i, j;
+                json_t *d, *f;
+                json_array_foreach(json_object_get(p, "deltas"), i, d)
+                    json_array_foreach(json_object_get(d, "files"), j, f)
+                        json_array_append(doomed, json_object_get(f, "path"));
+            }
+        }
+        if (!doomed)
+            rc = dc_error_nomem(err);
+    }
     if (rc == DC_OK)
         rc = dc_scope_add_op(&s, json_pack("{s:s, s:s}", "op", "drop_table", "table_id", id), err);
-    return dc_scope_end(&s, rc, "drop table", NULL, err);
+    rc = dc_scope_end(&s, rc, purge ? "drop table (purge)" : "drop table", NULL, err);
+    if (rc == DC_OK && doomed) {
+        size_t i;
+        json_t *pv;
+        json_array_foreach(doomed, i, pv) /* best effort: what remains is the collector's */
+            (void) dc_fs_remove(dc_store_fs(c->store), json_string_value(pv), NULL);
+    }
+    json_decref(doomed);
+    return rc;
 }
 
 dc_status dc_table_remove_all_ops(dc_scope *s, const char *table_id, int64_t want, dc_error *err)

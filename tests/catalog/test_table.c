@@ -235,12 +235,38 @@ static void test_tables(void **state)
     assert_string_equal(dc_metadata_get(&all[1].properties, "team"), "a");
     assert_string_equal(all[1].description, "felines"); /* kept by alter */
     dc_table_infos_free(all, n);
-    DC_ASSERT_OK(dc_table_drop(c, NULL, "pets", "dogs", NULL));
-    assert_int_equal(dc_table_drop(c, NULL, "pets", "dogs", &e), DC_ENOTFOUND);
+    DC_ASSERT_OK(dc_table_drop(c, NULL, "pets", "dogs", false, NULL));
+    assert_int_equal(dc_table_drop(c, NULL, "pets", "dogs", false, &e), DC_ENOTFOUND);
     assert_non_null(strstr(e.message, "dogs"));
     assert_int_equal(dc_table_describe(c, NULL, NULL, "../etc", &ti, &e), DC_ENOTFOUND);
     dc_metadata_clear(&p);
     dc_reader_free(r);
+    close_catalog(c);
+}
+
+static void test_drop_keeps_files_unless_purged(void **state)
+{
+    (void)state;
+    dc_catalog *c = open_catalog();
+    dc_error e;
+    DC_ASSERT_OK(write_rows(c, NULL, "keep", 0, 3, DC_WRITE_AUTO, NULL));
+    DC_ASSERT_OK(write_rows(c, NULL, "gone", 0, 3, DC_WRITE_AUTO, NULL));
+    dc_read_plan *pk, *pg;
+    DC_ASSERT_OK(dc_table_plan(c, NULL, NULL, "keep", NULL, 0, 0, &pk, NULL));
+    DC_ASSERT_OK(dc_table_plan(c, NULL, NULL, "gone", NULL, 0, 0, &pg, NULL));
+    dc_txn *t;
+    DC_ASSERT_OK(dc_txn_begin(&t, c, NULL, NULL));
+    assert_int_equal(dc_table_drop(c, t, NULL, "gone", true, &e), DC_EINVALID);
+    dc_txn_abort(t);
+    DC_ASSERT_OK(dc_table_drop(c, NULL, NULL, "keep", false, NULL));
+    DC_ASSERT_OK(dc_table_drop(c, NULL, NULL, "gone", true, NULL));
+    bool ex;
+    DC_ASSERT_OK(dc_fs_exists(dc_store_fs(c->store), pk->files[0].path, &ex, NULL));
+    assert_true(ex); /* earlier versions still read it */
+    DC_ASSERT_OK(dc_fs_exists(dc_store_fs(c->store), pg->files[0].path, &ex, NULL));
+    assert_false(ex);
+    dc_read_plan_free(pk);
+    dc_read_plan_free(pg);
     close_catalog(c);
 }
 
@@ -1043,6 +1069,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         BOTH(test_namespaces),
         BOTH(test_tables),
+        BOTH(test_drop_keeps_files_unless_purged),
         BOTH(test_write_modes),
         BOTH(test_content_types_round_trip),
         BOTH(test_schema_evolution_on_write),
