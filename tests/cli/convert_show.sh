@@ -93,7 +93,12 @@ check "failed convert keeps an existing output" "5 x" "$(code "$DC" convert "$wo
 # The demo runs and prints its tables.
 out=$(cd "$work" && "$DC" demo)
 check "demo shows the users" "yes" "$(grep -q 'Felix' <<<"$out" && grep -q 'San Francisco' <<<"$out" && echo yes)"
-check "demo reads its Parquet file back" "2" "$(grep -c 'San Francisco' <<<"$out")"
+check "demo reads its Parquet file back and its table" "3" "$(grep -c 'San Francisco' <<<"$out")"
+check "demo appends with a new column" "yes" "$(grep -q '(6 rows)' <<<"$out" && echo yes)"
+check "demo filters" "Dinah Felix" "$(sed -n '/^7\. Read with a filter/,/rows)/p' <<<"$out" | awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[A-Z]/ {print $2}' | paste -sd' ')"
+check "demo travels back in time" "3" "$(sed -n '/^8\. Time travel/,/rows)/p' <<<"$out" | grep -c 'Cheshire\|Dinah\|Felix')"
+out2=$(cd "$work" && "$DC" demo)
+check "demo runs again from scratch" "$out" "$out2"
 
 echo "cli convert/show: $((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
