@@ -799,13 +799,21 @@ cleanup:
     return rc;
 }
 
-/* Rows of the tabular files of a list, in order, conformed to their unified schema. */
-typedef struct mat_reader {
+/* The tabular files of a list, for dc_reader_concat. */
+typedef struct mat_src {
     dc_fs *fs;
     tfiles l;
-    int64_t i;
-    dc_reader *cur;
-} mat_reader;
+} mat_src;
+
+static void mat_src_free(void *p)
+{
+    mat_src *m = p;
+    if (!m)
+        return;
+    tfiles_clear(&m->l);
+    dc_fs_unref(m->fs);
+    dc_free(m);
+}
 
 static dc_status open_tabular(dc_fs *fs, const tfile *tf, dc_reader **out, dc_error *err)
 {
@@ -834,48 +842,18 @@ cleanup:
     return rc;
 }
 
-static dc_status mat_next(dc_reader *r, dc_batch **out, dc_error *err)
+static dc_status mat_open(void *user, int64_t i, dc_reader **out, dc_error *err)
 {
-    mat_reader *m = r->impl;
-    *out = NULL;
-    for (;;) {
-        if (!m->cur) {
-            if (m->i == m->l.n)
-                return DC_OK;
-            DC_RET(open_tabular(m->fs, &m->l.v[m->i++], &m->cur, err));
-        }
-        dc_batch *b = NULL;
-        DC_RET(dc_reader_next(m->cur, &b, err));
-        if (!b) {
-            dc_reader_free(m->cur);
-            m->cur = NULL;
-            continue;
-        }
-        dc_status rc = dc_batch_conform(out, b, r->schema, NULL, err);
-        dc_batch_unref(b);
-        return rc;
-    }
+    mat_src *m = user;
+    return open_tabular(m->fs, &m->l.v[i], out, err);
 }
-
-static void mat_destroy(dc_reader *r)
-{
-    mat_reader *m = r->impl;
-    if (!m)
-        return;
-    dc_reader_free(m->cur);
-    tfiles_clear(&m->l);
-    dc_fs_unref(m->fs);
-    dc_free(m);
-}
-
-static const dc_reader_vtable MAT_VT = {mat_next, mat_destroy};
 
 dc_status dc_table_materialize(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
                                dc_reader **out, dc_error *err)
 {
     dc_status rc = DC_OK;
     dc_scope s = {0};
-    mat_reader *m = NULL;
+    mat_src *m = NULL;
     dc_schema *schema = NULL;
     dc_reader *r = NULL;
     const json_t *t;
@@ -908,13 +886,10 @@ dc_status dc_table_materialize(dc_catalog *c, dc_txn *txn, const char *ns, const
         schema = dc_schema_new(NULL, 0, NULL);
         DC_TRY_ALLOC(schema, err);
     }
-    DC_TRY(dc_reader_new(out, &MAT_VT, m, schema, err));
-    m = NULL;
+    rc = dc_reader_concat(out, schema, m->l.n, mat_open, m, mat_src_free, err);
+    m = NULL; /* the reader's, also on failure */
 cleanup:
-    if (m) {
-        dc_reader tmp = {.impl = m};
-        mat_destroy(&tmp);
-    }
+    mat_src_free(m);
     dc_reader_free(r);
     dc_schema_unref(schema);
     if (s.txn)

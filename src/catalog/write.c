@@ -753,46 +753,12 @@ cleanup:
     return rc;
 }
 
-/* One stream over several files, each batch conformed to their unified schema. */
-typedef struct files_reader {
-    const char *const *paths;
-    int32_t n, i;
-    dc_reader *cur;
-} files_reader;
-
-static dc_status files_next(dc_reader *r, dc_batch **out, dc_error *err)
+/* Source i of dc_table_write_files: the i-th path. */
+static dc_status open_path(void *user, int64_t i, dc_reader **out, dc_error *err)
 {
-    files_reader *f = r->impl;
-    *out = NULL;
-    for (;;) {
-        if (!f->cur) {
-            if (f->i == f->n)
-                return DC_OK;
-            DC_RET(dc_file_reader_open(&f->cur, f->paths[f->i++], DC_FORMAT_UNKNOWN, NULL, err));
-        }
-        dc_batch *b = NULL;
-        DC_RET(dc_reader_next(f->cur, &b, err));
-        if (!b) {
-            dc_reader_free(f->cur);
-            f->cur = NULL;
-            continue;
-        }
-        dc_status rc = dc_batch_conform(out, b, r->schema, NULL, err);
-        dc_batch_unref(b);
-        return rc;
-    }
+    const char *const *paths = user;
+    return dc_file_reader_open(out, paths[i], DC_FORMAT_UNKNOWN, NULL, err);
 }
-
-static void files_destroy(dc_reader *r)
-{
-    files_reader *f = r->impl;
-    if (!f)
-        return;
-    dc_reader_free(f->cur);
-    dc_free(f);
-}
-
-static const dc_reader_vtable FILES_VT = {files_next, files_destroy};
 
 /* Copy a local file into the catalog at `key`; its size. */
 static dc_status copy_in(dc_fs *fs, const char *path, const char *key, int64_t *size, dc_error *err)
@@ -984,7 +950,6 @@ dc_status dc_table_write_files(dc_catalog *c, dc_txn *txn, const char *ns, const
     dc_status rc = DC_OK;
     dc_reader *r = NULL, *all = NULL;
     dc_schema *schema = NULL;
-    files_reader *f = NULL;
     if (n_paths < 1 || !paths)
         return dc_error_set(err, DC_EINVALID, "no files to write");
     /* their schemas, unified (permissive), before any data moves */
@@ -1001,15 +966,9 @@ dc_status dc_table_write_files(dc_catalog *c, dc_txn *txn, const char *ns, const
         dc_reader_free(r);
         r = NULL;
     }
-    f = dc_calloc(1, sizeof *f);
-    DC_TRY_ALLOC(f, err);
-    f->paths = paths;
-    f->n = n_paths;
-    DC_TRY(dc_reader_new(&all, &FILES_VT, f, schema, err));
-    f = NULL;
+    DC_TRY(dc_reader_concat(&all, schema, n_paths, open_path, (void *)paths, NULL, err));
     rc = dc_table_write(c, txn, ns, name, all, opts, result, err);
 cleanup:
-    dc_free(f);
     dc_reader_free(r);
     dc_reader_free(all);
     dc_schema_unref(schema);

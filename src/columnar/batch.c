@@ -160,3 +160,77 @@ dc_status dc_reader_from_batches(dc_reader **out, const dc_schema *schema,
         list_destroy(&(dc_reader){.impl = l});
     return rc;
 }
+
+/* ---- a stream over several sources ---- */
+
+typedef struct concat_reader {
+    int64_t n, i;
+    dc_source_open_fn open;
+    void *user;
+    void (*free_user)(void *);
+    dc_reader *cur;
+} concat_reader;
+
+static dc_status concat_next(dc_reader *r, dc_batch **out, dc_error *err)
+{
+    concat_reader *c = r->impl;
+    dc_status rc;
+    *out = NULL;
+    for (;;) {
+        if (!c->cur) {
+            if (c->i == c->n)
+                return DC_OK;
+            rc = c->open(c->user, c->i++, &c->cur, err);
+            if (rc != DC_OK)
+                return rc;
+        }
+        dc_batch *b = NULL;
+        rc = dc_reader_next(c->cur, &b, err);
+        if (rc != DC_OK)
+            return rc;
+        if (!b) {
+            dc_reader_free(c->cur);
+            c->cur = NULL;
+            continue;
+        }
+        rc = dc_batch_conform(out, b, r->schema, NULL, err);
+        dc_batch_unref(b);
+        return rc;
+    }
+}
+
+static void concat_destroy(dc_reader *r)
+{
+    concat_reader *c = r->impl;
+    if (!c)
+        return;
+    dc_reader_free(c->cur);
+    if (c->free_user)
+        c->free_user(c->user);
+    dc_free(c);
+}
+
+static const dc_reader_vtable CONCAT_VT = {concat_next, concat_destroy};
+
+dc_status dc_reader_concat(dc_reader **out, const dc_schema *schema, int64_t n,
+                           dc_source_open_fn open, void *user, void (*free_user)(void *),
+                           dc_error *err)
+{
+    *out = NULL;
+    concat_reader *c = dc_calloc(1, sizeof *c);
+    if (!c) {
+        if (free_user)
+            free_user(user);
+        return dc_error_nomem(err);
+    }
+    c->n = n;
+    c->open = open;
+    c->user = user;
+    c->free_user = free_user;
+    dc_status rc = dc_reader_new(out, &CONCAT_VT, c, schema, err);
+    if (rc != DC_OK) {
+        dc_reader tmp = {.impl = c};
+        concat_destroy(&tmp);
+    }
+    return rc;
+}

@@ -158,6 +158,16 @@ dc_status dc_reader_new(dc_reader **out, const dc_reader_vtable *vt, void *impl,
 dc_status dc_reader_from_batches(dc_reader **out, const dc_schema *schema,
                                  dc_batch *const *batches, int64_t n, dc_error *err);
 
+/*
+ * One stream over n sources opened one at a time, in order, by `open` (source
+ * i as a reader); every batch is conformed (dc_batch_conform) to `schema`.
+ * `free_user` (may be NULL) releases `user` with the reader, also when this fails.
+ */
+typedef dc_status (*dc_source_open_fn)(void *user, int64_t i, dc_reader **out, dc_error *err);
+dc_status dc_reader_concat(dc_reader **out, const dc_schema *schema, int64_t n,
+                           dc_source_open_fn open, void *user, void (*free_user)(void *),
+                           dc_error *err);
+
 /* ---- schemas as JSON (schema_json.c) ------------------------------------------- */
 
 #include <jansson.h>

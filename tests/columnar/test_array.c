@@ -689,6 +689,74 @@ static void allocation_failures_are_clean(void **state)
     fail_msg("never succeeded");
 }
 
+typedef struct concat_src {
+    int opened, freed;
+} concat_src;
+
+static dc_status open_src(void *user, int64_t i, dc_reader **out, dc_error *err)
+{
+    concat_src *u = user;
+    u->opened++;
+    if (i == 2)
+        return dc_error_set(err, DC_EIO, "source %lld cannot be opened", (long long)i);
+    int32_t v32[2] = {1, 2};
+    int64_t v64[1] = {3};
+    dc_array *a = i == 0 ? tu_int32(v32, 2, NULL) : tu_int64(v64, 1, NULL);
+    dc_field f;
+    assert_int_equal(dc_field_init(&f, "x", a->type, true, NULL), DC_OK);
+    dc_schema *s = dc_schema_new(&f, 1, NULL);
+    dc_batch *b;
+    assert_int_equal(dc_batch_new(&b, s, &a, a->length, NULL), DC_OK);
+    assert_int_equal(dc_reader_from_batches(out, s, &b, 1, NULL), DC_OK);
+    dc_batch_unref(b);
+    dc_schema_unref(s);
+    dc_field_clear(&f);
+    dc_array_unref(a);
+    return DC_OK;
+}
+
+static void free_src(void *user)
+{
+    ((concat_src *)user)->freed++;
+}
+
+static void concat_reader_conforms_each_source(void **state)
+{
+    (void)state;
+    dc_type *t = parse("int64");
+    dc_field f;
+    assert_int_equal(dc_field_init(&f, "x", t, true, NULL), DC_OK);
+    dc_schema *s = dc_schema_new(&f, 1, NULL);
+    concat_src u = {0};
+    dc_reader *r;
+    assert_int_equal(dc_reader_concat(&r, s, 3, open_src, &u, free_src, NULL), DC_OK);
+    assert_int_equal(u.opened, 0); /* lazily */
+    dc_batch *b;
+    int64_t seen[3], n = 0;
+    dc_error e;
+    for (;;) {
+        dc_status rc = dc_reader_next(r, &b, &e);
+        if (rc != DC_OK) {
+            assert_int_equal(rc, DC_EIO);
+            assert_non_null(strstr(e.message, "source 2"));
+            break;
+        }
+        assert_non_null(b);
+        assert_int_equal(b->columns[0]->type->id, DC_TYPE_INT64);
+        for (int64_t i = 0; i < b->length; i++)
+            seen[n++] = dc_array_get_int(b->columns[0], i);
+        dc_batch_unref(b);
+    }
+    assert_int_equal(n, 3);
+    assert_int_equal(seen[0], 1);
+    assert_int_equal(seen[2], 3);
+    dc_reader_free(r);
+    assert_int_equal(u.freed, 1);
+    dc_schema_unref(s);
+    dc_field_clear(&f);
+    dc_type_unref(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -713,6 +781,7 @@ int main(void)
         cmocka_unit_test(doubles_print_shortest_round_trip),
         cmocka_unit_test(allocation_failures_are_clean),
         cmocka_unit_test(empty_strings_without_a_values_buffer),
+        cmocka_unit_test(concat_reader_conforms_each_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
