@@ -767,6 +767,32 @@ dc_status dc_table_rename(dc_catalog *c, dc_txn *txn, const char *ns, const char
     return dc_scope_end(&s, rc, "rename table", NULL, err);
 }
 
+/* The live files of a table version grouped by partition: {key: [entry, ...]}. */
+static json_t *files_by_partition(const json_t *tv)
+{
+    json_t *out = json_object();
+    const char *pk;
+    json_t *p;
+    json_object_foreach(json_object_get(tv, "partitions"), pk, p)
+    {
+        json_t *files = json_array();
+        size_t i, j;
+        json_t *d, *f;
+        json_array_foreach(json_object_get(p, "deltas"), i, d)
+            json_array_foreach(json_object_get(d, "files"), j, f) json_array_append(files, f);
+        if (!files || !out) {
+            json_decref(files);
+            json_decref(out);
+            return NULL;
+        }
+        if (json_array_size(files) > 0)
+            json_object_set_new(out, pk, files);
+        else
+            json_decref(files);
+    }
+    return out;
+}
+
 dc_status dc_table_drop(dc_catalog *c, dc_txn *txn, const char *ns, const char *name, bool purge,
                         dc_error *err)
 {
@@ -786,16 +812,19 @@ dc_status dc_table_drop(dc_catalog *c, dc_txn *txn, const char *ns, const char *
         json_t *tv;
         json_object_foreach(json_object_get(t, "versions"), vk, tv)
         {
+            json_t *byp = files_by_partition(tv);
             const char *pk;
-            json_t *p;
-            json_object_foreach(json_object_get(tv, "partitions"), pk, p)
+            json_t *files;
+            json_object_foreach(byp, pk, files)
             {
-                size_t i, j;
-                json_t *d, *f;
-                json_array_foreach(json_object_get(p, "deltas"), i, d)
-                    json_array_foreach(json_object_get(d, "files"), j, f)
-                        json_array_append(doomed, json_object_get(f, "path"));
+                size_t i;
+                json_t *f;
+                json_array_foreach(files, i, f)
+                    json_array_append(doomed, json_object_get(f, "path"));
             }
+            if (!byp)
+                rc = dc_error_nomem(err);
+            json_decref(byp);
         }
         if (!doomed)
             rc = dc_error_nomem(err);
@@ -813,6 +842,7 @@ dc_status dc_table_drop(dc_catalog *c, dc_txn *txn, const char *ns, const char *
     return rc;
 }
 
+
 dc_status dc_table_remove_all_ops(dc_scope *s, const char *table_id, int64_t want, dc_error *err)
 {
     int64_t vn;
@@ -820,23 +850,21 @@ dc_status dc_table_remove_all_ops(dc_scope *s, const char *table_id, int64_t wan
     if (!tv)
         return DC_OK;
     /* collect first: every op changes the state */
-    json_t *todo = json_object();
+    json_t *todo = files_by_partition(tv);
     if (!todo)
         return dc_error_nomem(err);
     const char *pk;
-    json_t *p;
-    json_object_foreach(json_object_get(tv, "partitions"), pk, p)
+    json_t *files;
+    json_object_foreach(todo, pk, files)
     {
         json_t *paths = json_array();
-        size_t i, j;
-        json_t *d, *f;
-        json_array_foreach(json_object_get(p, "deltas"), i, d)
-            json_array_foreach(json_object_get(d, "files"), j, f)
-                json_array_append(paths, json_object_get(f, "path"));
-        if (json_array_size(paths) > 0)
-            json_object_set_new(todo, pk, paths);
-        else
-            json_decref(paths);
+        size_t i;
+        json_t *f;
+        json_array_foreach(files, i, f) json_array_append(paths, json_object_get(f, "path"));
+        if (!paths || json_object_set_new(todo, pk, paths) != 0) { /* entries -> paths */
+            json_decref(todo);
+            return dc_error_nomem(err);
+        }
     }
     dc_status rc = DC_OK;
     json_t *paths;
@@ -949,32 +977,6 @@ cleanup:
     dc_schema_unref(cur);
     dc_schema_unref(next);
     return dc_scope_end(&s, rc, "update schema", NULL, err);
-}
-
-/* The live files of a table version grouped by partition: {key: [entry, ...]}. */
-static json_t *files_by_partition(const json_t *tv)
-{
-    json_t *out = json_object();
-    const char *pk;
-    json_t *p;
-    json_object_foreach(json_object_get(tv, "partitions"), pk, p)
-    {
-        json_t *files = json_array();
-        size_t i, j;
-        json_t *d, *f;
-        json_array_foreach(json_object_get(p, "deltas"), i, d)
-            json_array_foreach(json_object_get(d, "files"), j, f) json_array_append(files, f);
-        if (!files || !out) {
-            json_decref(files);
-            json_decref(out);
-            return NULL;
-        }
-        if (json_array_size(files) > 0)
-            json_object_set_new(out, pk, files);
-        else
-            json_decref(files);
-    }
-    return out;
 }
 
 dc_status dc_table_rollback(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
@@ -1097,19 +1099,21 @@ dc_status dc_table_versions(dc_catalog *c, dc_txn *txn, const char *ns, const ch
         vi->lifecycle = dc_strdup(lc ? lc : "active");
         DC_TRY_ALLOC(vi->lifecycle, err);
         DC_TRY(dc_tv_schema(tv, &vi->schema, err));
+        json_t *byp = files_by_partition(tv);
+        DC_TRY_ALLOC(byp, err);
         const char *pk;
-        json_t *p;
-        json_object_foreach(json_object_get(tv, "partitions"), pk, p)
+        json_t *files;
+        json_object_foreach(byp, pk, files)
         {
-            size_t i, j;
-            json_t *d, *f;
-            json_array_foreach(json_object_get(p, "deltas"), i, d)
-                json_array_foreach(json_object_get(d, "files"), j, f)
+            size_t i;
+            json_t *f;
+            json_array_foreach(files, i, f)
             {
                 vi->file_count++;
                 vi->row_count += json_integer_value(json_object_get(f, "record_count"));
             }
         }
+        json_decref(byp);
     }
     *out = v;
     *n = k;
