@@ -12,6 +12,7 @@
  */
 #include "catalog/engine_int.h"
 #include "catalog/tschema_int.h"
+#include "compute/partition_int.h"
 #include "compute/predicate_int.h"
 #include "formats/formats_int.h"
 #include "formats/parquet/parquet_int.h"
@@ -102,10 +103,140 @@ cleanup:
 
 typedef struct file_stats_ctx {
     const json_t *entry;
-    const dc_schema *schema; /* the table's: the types of the bounds */
-    dc_array *hold[64];      /* decoded bounds, freed after the question */
+    const dc_schema *schema;  /* the table's: the types of the bounds */
+    const dc_part_spec *spec; /* the partition scheme, or NULL */
+    const json_t *pvalues;    /* the file's partition values, or NULL */
+    dc_array *hold[64];       /* decoded bounds, freed after the question */
     int n_hold;
 } file_stats_ctx;
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian; Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static dc_array *one_int(const dc_type *t, int64_t v)
+{
+    dc_builder *b = NULL;
+    dc_array *a = NULL;
+    if (dc_builder_new(&b, t, NULL) == DC_OK && dc_builder_append_int(b, v) == DC_OK)
+        (void)dc_builder_finish(b, &a, NULL);
+    dc_builder_free(b);
+    return a;
+}
+
+/*
+ * Bounds of a source column implied by a partition value: identity gives the
+ * value; year/month/day/hour the instants of that period; truncate(W) of an
+ * integer [v, v + W - 1]. false when the transform implies none (bucket) or the
+ * value does not convert.
+ */
+static bool part_bounds(const dc_part_field *pf, const json_t *v, const dc_type *t, dc_array **lo,
+                        dc_array **hi)
+{
+    *lo = *hi = NULL;
+    if (pf->transform == DC_TR_IDENTITY) {
+        if (dc_stat_value_from_json(lo, v, t, NULL) != DC_OK)
+            return false;
+        *hi = dc_array_ref(*lo);
+        return true;
+    }
+    if (!json_is_integer(v))
+        return false;
+    int64_t x = json_integer_value(v);
+    if (pf->transform == DC_TR_TRUNCATE) {
+        int64_t top;
+        if (!dc_type_is_integer(t->id) || __builtin_add_overflow(x, (int64_t)pf->param - 1, &top))
+            return false;
+        dc_type *i64 = dc_type_new(DC_TYPE_INT64);
+        dc_array *a = i64 ? one_int(i64, x) : NULL, *b = i64 ? one_int(i64, top) : NULL;
+        bool ok = a && b && dc_cast(lo, a, t, true, NULL) == DC_OK &&
+                  dc_cast(hi, b, t, true, NULL) == DC_OK;
+        dc_array_unref(a);
+        dc_array_unref(b);
+        dc_type_unref(i64);
+        if (!ok) { /* a bound outside the type: no bounds */
+            dc_array_unref(*lo);
+            dc_array_unref(*hi);
+            *lo = *hi = NULL;
+        }
+        return ok;
+    }
+    /* the period [start, end) in seconds since the epoch */
+    int64_t start, end;
+    switch (pf->transform) {
+    case DC_TR_YEAR:
+        start = days_from_civil(1970 + x, 1, 1) * 86400;
+        end = days_from_civil(1971 + x, 1, 1) * 86400;
+        break;
+    case DC_TR_MONTH: {
+        int64_t y = 1970 + (x >= 0 ? x / 12 : (x - 11) / 12), m = x - (y - 1970) * 12;
+        start = days_from_civil(y, m + 1, 1) * 86400;
+        end = (m == 11 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 2, 1)) * 86400;
+        break;
+    }
+    case DC_TR_DAY:
+        start = x * 86400;
+        end = start + 86400;
+        break;
+    case DC_TR_HOUR:
+        start = x * 3600;
+        end = start + 3600;
+        break;
+    default: return false;
+    }
+    if (t->id == DC_TYPE_DATE32) {
+        *lo = one_int(t, start / 86400);
+        *hi = one_int(t, end / 86400 - 1);
+    } else if (t->id == DC_TYPE_TIMESTAMP) {
+        int64_t per = INT64_C(1000000000) / dc_unit_nanos(t->unit), a, b;
+        if (__builtin_mul_overflow(start, per, &a) || __builtin_mul_overflow(end, per, &b))
+            return false;
+        *lo = one_int(t, a);
+        *hi = one_int(t, b - 1);
+    }
+    if (!*lo || !*hi) {
+        dc_array_unref(*lo);
+        dc_array_unref(*hi);
+        *lo = *hi = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* Without statistics bounds, what the file's partition says of `column` (into out). */
+static void partition_stats(file_stats_ctx *x, int32_t fi, const char *column, dc_col_stats *out)
+{
+    for (int32_t i = 0; x->spec && x->pvalues && i < x->spec->n; i++) {
+        const dc_part_field *pf = &x->spec->fields[i];
+        if (strcmp(pf->column, column) != 0)
+            continue;
+        const json_t *v = json_object_get(x->pvalues, pf->name);
+        if (json_is_null(v)) { /* every row of the partition is null there */
+            out->null_count = out->row_count;
+            return;
+        }
+        if (!v)
+            continue;
+        out->null_count = 0; /* a transform maps only null to null */
+        dc_array *lo, *hi;
+        if (x->n_hold + 2 > (int)DC_ARRAY_LEN(x->hold) ||
+            !part_bounds(pf, v, x->schema->fields[fi].type, &lo, &hi))
+            continue;
+        out->min = lo;
+        out->max = hi;
+        out->min_exact = out->max_exact = pf->transform == DC_TR_IDENTITY;
+        x->hold[x->n_hold++] = lo;
+        x->hold[x->n_hold++] = hi;
+        return;
+    }
+}
 
 static bool file_stats(void *user, const char *column, dc_col_stats *out)
 {
@@ -132,8 +263,12 @@ static bool file_stats(void *user, const char *column, dc_col_stats *out)
     memset(out, 0, sizeof *out);
     out->null_count = -1;
     out->row_count = json_integer_value(json_object_get(x->entry, "record_count"));
-    if (!cs || fi < 0)
+    if (fi < 0)
         return false;
+    if (!cs) {
+        partition_stats(x, fi, column, out);
+        return out->min || out->null_count >= 0;
+    }
     const json_t *nc = json_object_get(cs, "null_count");
     if (json_is_integer(nc))
         out->null_count = json_integer_value(nc);
@@ -153,14 +288,17 @@ static bool file_stats(void *user, const char *column, dc_col_stats *out)
             dc_array_unref(b);
         }
     }
+    if (!out->min)
+        partition_stats(x, fi, column, out);
     return true;
 }
 
-static bool file_may_match(const dc_pred *p, const tfile *f, const dc_schema *schema)
+static bool file_may_match(const dc_pred *p, const tfile *f, const dc_schema *schema,
+                           const dc_part_spec *spec, const json_t *pvalues)
 {
     if (!p)
         return true;
-    file_stats_ctx x = {.entry = f->entry, .schema = schema};
+    file_stats_ctx x = {.entry = f->entry, .schema = schema, .spec = spec, .pvalues = pvalues};
     bool r = dc_pred_may_match(p, file_stats, &x);
     for (int i = 0; i < x.n_hold; i++)
         dc_array_unref(x.hold[i]);
@@ -274,8 +412,23 @@ static dc_status setup_read(read_setup *rs, dc_scope *s, const char *ns, const c
     DC_TRY(tfiles_collect(&rs->files, tv, err));
     rs->keep = dc_calloc((size_t)rs->files.n + 1, sizeof *rs->keep);
     DC_TRY_ALLOC(rs->keep, err);
+    /* the partition scheme: partition values bound columns files have no statistics for */
+    dc_part_spec spec = {0};
+    json_t *pvalues = NULL;
+    const char *pkey = NULL;
+    const json_t *pspec = json_object_get(tv, "partition_spec");
+    if (rs->pred && pspec && dc_part_spec_from_json(&spec, pspec, NULL) != DC_OK)
+        spec.n = 0;
     for (int64_t i = 0; i < rs->files.n; i++) {
-        rs->keep[i] = file_may_match(rs->pred, &rs->files.v[i], ts);
+        const char *key = rs->files.v[i].partition;
+        if (spec.n > 0 && (!pkey || strcmp(pkey, key) != 0)) { /* files come by partition */
+            json_decref(pvalues);
+            pvalues = NULL;
+            if (dc_part_key_decode(&pvalues, &spec, key, NULL) != DC_OK)
+                pvalues = NULL;
+            pkey = key;
+        }
+        rs->keep[i] = file_may_match(rs->pred, &rs->files.v[i], ts, spec.n ? &spec : NULL, pvalues);
         if (rs->keep[i]) {
             rs->kept++;
             rs->kept_rows +=
@@ -284,6 +437,8 @@ static dc_status setup_read(read_setup *rs, dc_scope *s, const char *ns, const c
             rs->pruned++;
         }
     }
+    json_decref(pvalues);
+    dc_part_spec_clear(&spec);
 cleanup:
     dc_free(names);
     if (rc != DC_OK)

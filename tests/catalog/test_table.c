@@ -864,6 +864,73 @@ static void test_schemaless_tables(void **state)
     close_catalog(c);
 }
 
+/* Files without statistics (CSV) are pruned by their partition's values. */
+static void test_partition_values_prune_files_without_statistics(void **state)
+{
+    (void)state;
+    dc_catalog *c = open_catalog();
+    const char *ts[] = {"2024-03-01 10:00:00", "2024-03-01 23:59:59", "2024-03-02 00:00:00",
+                        "2024-03-03 12:00:00", "2024-03-03 12:30:00", "2024-03-02 08:00:00"};
+    const char *region[] = {"eu", "us", "eu", "us", NULL, "eu"};
+    dc_type *tt;
+    DC_ASSERT_OK(dc_type_parse(&tt, "timestamp[us]", NULL));
+    dc_array *cols[2] = {tu_of_type(tt, ts, 6), tu_utf8(region, 6)};
+    dc_field f[2];
+    DC_ASSERT_OK(dc_field_init(&f[0], "ts", tt, true, NULL));
+    DC_ASSERT_OK(dc_field_init(&f[1], "region", cols[1]->type, true, NULL));
+    dc_schema *sc = dc_schema_new(f, 2, NULL);
+    dc_batch *b;
+    DC_ASSERT_OK(dc_batch_new(&b, sc, cols, 6, NULL));
+    dc_reader *r;
+    DC_ASSERT_OK(dc_reader_from_batches(&r, sc, &b, 1, NULL));
+    dc_table_options to;
+    dc_table_options_init(&to);
+    to.partition_by = "day(ts), region";
+    to.content_type = DC_FORMAT_CSV;
+    dc_table_write_options o;
+    dc_table_write_options_init(&o);
+    o.create = &to;
+    dc_write_result res;
+    DC_ASSERT_OK(dc_table_write(c, NULL, NULL, "events", r, &o, &res, NULL));
+    assert_int_equal(res.files, 5); /* (03-01 eu) (03-01 us) (03-02 eu) (03-03 us) (03-03 null) */
+    static const struct {
+        const char *filter;
+        int64_t files, rows;
+    } cases[] = {
+        {"{\"eq\": [\"region\", \"eu\"]}", 2, 3},
+        {"{\"gte\": [\"ts\", \"2024-03-02 00:00:00\"]}", 3, 4},
+        {"{\"lt\": [\"ts\", \"2024-03-02 00:00:00\"]}", 2, 2},
+        {"{\"is_null\": [\"region\"]}", 1, 1},
+        {"{\"and\": [{\"eq\": [\"region\", \"us\"]}, {\"between\": [\"ts\", \"2024-03-03 "
+         "00:00:00\", "
+         "\"2024-03-03 23:00:00\"]}]}",
+         1, 1},
+    };
+    for (size_t k = 0; k < DC_ARRAY_LEN(cases); k++) {
+        dc_table_read_options ro;
+        dc_table_read_options_init(&ro);
+        ro.filter = cases[k].filter;
+        dc_read_plan *p;
+        DC_ASSERT_OK(dc_table_plan(c, NULL, NULL, "events", &ro, 0, 0, &p, NULL));
+        if (p->total_files != cases[k].files)
+            fail_msg("%s: %lld files", cases[k].filter, (long long)p->total_files);
+        dc_read_plan_free(p);
+        int64_t n;
+        char *v = read_col(c, NULL, "events", &ro, "region", &n);
+        assert_int_equal(n, cases[k].rows);
+        dc_free(v);
+    }
+    dc_reader_free(r);
+    dc_batch_unref(b);
+    dc_schema_unref(sc);
+    for (int i = 0; i < 2; i++) {
+        dc_field_clear(&f[i]);
+        dc_array_unref(cols[i]);
+    }
+    dc_type_unref(tt);
+    close_catalog(c);
+}
+
 /* ---- reads ---- */
 
 static void test_projection_filter_limit_offset(void **state)
@@ -1075,6 +1142,7 @@ int main(void)
         BOTH(test_schema_evolution_on_write),
         BOTH(test_schema_updates),
         BOTH(test_partitioned_tables),
+        BOTH(test_partition_values_prune_files_without_statistics),
         BOTH(test_supported_reader_types),
         BOTH(test_table_versions_and_rollback),
         BOTH(test_staged_writes),
