@@ -166,6 +166,14 @@ typedef struct dc_table_version_info {
     int64_t row_count, file_count;
 } dc_table_version_info;
 
+/**
+ * Set the lifecycle state of table version `version` (0: the current one):
+ * "unreleased", "beta", "active" or "deprecated". Writes to a deprecated
+ * version are refused (DC_EINVALID); reads still work.
+ */
+dc_status dc_table_set_lifecycle(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                                 int64_t version, const char *lifecycle, dc_error *err);
+
 /** Every version of the table, oldest first. */
 dc_status dc_table_versions(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
                             dc_table_version_info **out, int64_t *n, dc_error *err);

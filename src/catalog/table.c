@@ -842,7 +842,6 @@ dc_status dc_table_drop(dc_catalog *c, dc_txn *txn, const char *ns, const char *
     return rc;
 }
 
-
 dc_status dc_table_remove_all_ops(dc_scope *s, const char *table_id, int64_t want, dc_error *err)
 {
     int64_t vn;
@@ -1068,6 +1067,35 @@ cleanup:
     dc_schema_unref(old_schema);
     dc_snapshot_unref(snap);
     return dc_scope_end(&s, rc, "rollback table", NULL, err);
+}
+
+dc_status dc_table_set_lifecycle(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                                 int64_t version, const char *lifecycle, dc_error *err)
+{
+    static const char *const states[] = {"unreleased", "beta", "active", "deprecated"};
+    bool known = false;
+    for (size_t i = 0; lifecycle && i < DC_ARRAY_LEN(states); i++)
+        known |= !strcmp(lifecycle, states[i]);
+    if (!known)
+        return dc_error_set(err, DC_EINVALID,
+                            "lifecycle \"%s\" is not one of unreleased, beta, active, deprecated",
+                            lifecycle ? lifecycle : "(null)");
+    dc_scope s;
+    const char *id;
+    const json_t *t;
+    DC_RET(dc_scope_begin(&s, c, txn, err));
+    dc_status rc = dc_table_resolve(&s, ns, name, &id, &t, err);
+    int64_t vn = 0;
+    if (rc == DC_OK && !dc_table_version_obj(t, version, &vn))
+        rc = dc_error_set(err, DC_ENOTFOUND, "table %s has no version %lld", name,
+                          (long long)version);
+    if (rc == DC_OK)
+        rc = dc_scope_add_op(&s,
+                             json_pack("{s:s, s:s, s:I, s:s}", "op", "update_table_version",
+                                       "table_id", id, "table_version", (json_int_t)vn, "lifecycle",
+                                       lifecycle),
+                             err);
+    return dc_scope_end(&s, rc, "set lifecycle", NULL, err);
 }
 
 dc_status dc_table_versions(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,

@@ -658,6 +658,13 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
         goto cleanup;
     }
     DC_TRY(dc_tv_schema(tv, &table_schema, err));
+    const char *lc = json_string_value(json_object_get(tv, "lifecycle"));
+    if (lc && !strcmp(lc, "deprecated")) {
+        rc = dc_error_set(err, DC_EINVALID,
+                          "table %s version %lld is deprecated: it takes no more writes", name,
+                          (long long)vn);
+        goto cleanup;
+    }
     if (opts->mode == DC_WRITE_MERGE || opts->mode == DC_WRITE_DELETE) {
         if (!has_merge_keys(table_schema)) {
             rc = dc_error_set(err, DC_EINVALID,

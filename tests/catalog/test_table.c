@@ -672,6 +672,22 @@ static void test_table_versions_and_rollback(void **state)
     assert_int_equal(vs[1].row_count, 2);
     assert_int_equal(vs[1].schema->n_fields, 3);
     dc_table_versions_free(vs, n);
+    /* lifecycle: a deprecated version takes no writes, still reads */
+    DC_ASSERT_OK(dc_table_set_lifecycle(c, NULL, NULL, "t", 1, "deprecated", NULL));
+    assert_int_equal(dc_table_set_lifecycle(c, NULL, NULL, "t", 1, "gone", &e), DC_EINVALID);
+    assert_int_equal(dc_table_set_lifecycle(c, NULL, NULL, "t", 9, "beta", &e), DC_ENOTFOUND);
+    r = rows(9, 1, false);
+    assert_int_equal(dc_table_write(c, NULL, NULL, "t", r, &wo, NULL, &e), DC_EINVALID);
+    assert_non_null(strstr(e.message, "deprecated"));
+    dc_reader_free(r);
+    ro.table_version = 1;
+    v = read_col(c, NULL, "t", &ro, "id", &n);
+    assert_int_equal(n, 4);
+    dc_free(v);
+    DC_ASSERT_OK(dc_table_versions(c, NULL, NULL, "t", &vs, &n, NULL));
+    assert_string_equal(vs[0].lifecycle, "deprecated");
+    assert_string_equal(vs[1].lifecycle, "active");
+    dc_table_versions_free(vs, n);
     /* rollback across table versions is refused, saying why */
     assert_int_equal(dc_table_rollback(c, NULL, NULL, "t", v1, 0, &e), DC_EUNSUPPORTED);
     assert_non_null(strstr(e.message, "table version"));
