@@ -57,6 +57,12 @@ int dc_cmd_show(int argc, char **argv);
 int dc_cmd_inspect(int argc, char **argv);
 int dc_cmd_help(int argc, char **argv);
 int dc_cmd_demo(int argc, char **argv);
+int dc_cmd_init(int argc, char **argv);
+int dc_cmd_write(int argc, char **argv);
+int dc_cmd_read(int argc, char **argv);
+int dc_cmd_history(int argc, char **argv);
+int dc_cmd_namespace(int argc, char **argv);
+int dc_cmd_table(int argc, char **argv);
 int dc_cmd_version(int argc, char **argv);
 
 #endif

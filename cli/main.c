@@ -70,6 +70,90 @@ static const char INSPECT_HELP[] =
     "  deltacat inspect events.parquet\n"
     "  deltacat inspect --json events.parquet | jq '.row_groups[0].columns[0].statistics'\n";
 
+#define ROOT_OPT "  --root DIR           the catalog (default $DELTACAT_ROOT, else ./.deltacat)\n"
+
+static const char INIT_HELP[] =
+    "Usage: deltacat init [--root DIR]\n"
+    "\n"
+    "Create a catalog (an empty directory tree with its commit log), or open the\n"
+    "one there, and print its id.\n"
+    "\n"
+    "Options:\n" ROOT_OPT "\n"
+    "Examples:\n"
+    "  deltacat init\n"
+    "  DELTACAT_ROOT=/data/lake deltacat init\n";
+
+static const char WRITE_HELP[] =
+    "Usage: deltacat write TABLE FILE... [options]\n"
+    "\n"
+    "Write the rows of data files (CSV, TSV, PSV, JSONL, Parquet: from the\n"
+    "extension) to a table, in one transaction. The catalog is created if\n"
+    "missing; mode auto creates the table (its schema from the files) or adds.\n"
+    "\n"
+    "Options:\n" ROOT_OPT
+    "  -n, --namespace NS   the table's namespace (default: default)\n"
+    "  --mode MODE          auto (default), create, add, append, replace\n"
+    "  -m, --message TEXT   the commit message (deltacat history shows it)\n"
+    "  -j, --json           print the result as JSON\n"
+    "\n"
+    "Examples:\n"
+    "  deltacat write users users.csv\n"
+    "  deltacat write --mode append -m 'nightly load' events day1.jsonl day2.jsonl\n";
+
+static const char READ_HELP[] =
+    "Usage: deltacat read TABLE [options]\n"
+    "\n"
+    "Print a table's rows (or write them to a file), filtered, projected, as of\n"
+    "any past version or time.\n"
+    "\n"
+    "Options:\n" ROOT_OPT
+    "  -n, --namespace NS   the table's namespace (default: default)\n"
+    "  --columns A,B        only these columns, in this order\n"
+    "  --where JSON         a filter: {\"eq\": [\"col\", 5]}, also neq, gt, gte, lt, lte,\n"
+    "                       in, between, is_null, and, or, not\n"
+    "  -l, --limit N        at most N rows\n"
+    "  --as-of WHEN         a catalog version, nanoseconds since the epoch, or an\n"
+    "                       ISO-8601 time\n"
+    "  --format F           table (default), json, csv, jsonl, parquet (with -o)\n"
+    "  -o, --output FILE    write there instead of standard output\n"
+    "\n"
+    "Examples:\n"
+    "  deltacat read users\n"
+    "  deltacat read users --where '{\"gt\": [\"age\", 3]}' --columns name,age\n"
+    "  deltacat read users --as-of 2 --format csv\n";
+
+static const char HISTORY_HELP[] =
+    "Usage: deltacat history [--limit N] [--json] [--root DIR]\n"
+    "\n"
+    "The committed transactions, newest first: version, id and message.\n"
+    "\n"
+    "Examples:\n"
+    "  deltacat history --limit 5\n";
+
+static const char NAMESPACE_HELP[] =
+    "Usage: deltacat namespace [list | create NAME | drop NAME [--cascade]] [--root DIR]\n"
+    "\n"
+    "List, create or drop namespaces; a namespace holding tables is dropped only\n"
+    "with --cascade (its tables go too).\n"
+    "\n"
+    "Examples:\n"
+    "  deltacat namespace create sales\n"
+    "  deltacat namespace list\n";
+
+static const char TABLE_HELP[] =
+    "Usage: deltacat table [list | describe T | drop T | truncate T] [options]\n"
+    "\n"
+    "List the tables of a namespace, describe one (schema, rows, files,\n"
+    "partitions), drop or truncate it (earlier versions keep their rows).\n"
+    "\n"
+    "Options:\n" ROOT_OPT
+    "  -n, --namespace NS   the namespace (default: default)\n"
+    "  -j, --json           describe as JSON\n"
+    "\n"
+    "Examples:\n"
+    "  deltacat table list\n"
+    "  deltacat table describe users --json\n";
+
 static const char DEMO_HELP[] =
     "Usage: deltacat demo [--dir DIR]\n"
     "\n"
@@ -92,6 +176,12 @@ const dc_cli_command dc_cli_commands[] = {
     {"show", "print the first rows of a data file as a table or JSON", SHOW_HELP, dc_cmd_show},
     {"inspect", "describe a Parquet file: schema, row groups, column chunks, statistics",
      INSPECT_HELP, dc_cmd_inspect},
+    {"init", "create a catalog (or open the one there)", INIT_HELP, dc_cmd_init},
+    {"write", "write data files to a table (creating it when needed)", WRITE_HELP, dc_cmd_write},
+    {"read", "read a table: filtered, projected, as of a past version", READ_HELP, dc_cmd_read},
+    {"history", "the committed transactions, newest first", HISTORY_HELP, dc_cmd_history},
+    {"namespace", "list, create or drop namespaces", NAMESPACE_HELP, dc_cmd_namespace},
+    {"table", "list, describe, drop or truncate tables", TABLE_HELP, dc_cmd_table},
     {"demo", "a short tour of what deltacat does today", DEMO_HELP, dc_cmd_demo},
     {"help", "show help for a command", HELP_HELP, dc_cmd_help},
     {"version", "print the version", VERSION_HELP, dc_cmd_version},
