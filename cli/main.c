@@ -109,8 +109,10 @@ static const char READ_HELP[] =
     "Options:\n" ROOT_OPT
     "  -n, --namespace NS   the table's namespace (default: default)\n"
     "  --columns A,B        only these columns, in this order\n"
-    "  --where JSON         a filter: {\"eq\": [\"col\", 5]}, also neq, gt, gte, lt, lte,\n"
-    "                       in, between, is_null, and, or, not\n"
+    "  --where FILTER       rows to keep: age > 3 and city = 'Paris' (also = != <>\n"
+    "                       < <= >= between .. and .., in (..), not in, is [not]\n"
+    "                       null, not, or, parentheses; \"quoted\" column names),\n"
+    "                       or the JSON form {\"gt\": [\"age\", 3]}\n"
     "  -l, --limit N        at most N rows\n"
     "  --as-of WHEN         a catalog version, nanoseconds since the epoch, or an\n"
     "                       ISO-8601 time\n"
@@ -119,7 +121,7 @@ static const char READ_HELP[] =
     "\n"
     "Examples:\n"
     "  deltacat read users\n"
-    "  deltacat read users --where '{\"gt\": [\"age\", 3]}' --columns name,age\n"
+    "  deltacat read users --where \"age > 3 and city = 'Paris'\" --columns name,age\n"
     "  deltacat read users --as-of 2 --format csv\n";
 
 static const char HISTORY_HELP[] =

@@ -332,6 +332,9 @@ void dc_table_read_options_init(dc_table_read_options *o);
  *   {"eq": ["col", 5]} (also neq, gt, gte, lt, lte), {"in": ["col", [1, 2]]},
  *   {"between": ["col", 1, 9]}, {"is_null": ["col"]}, {"and": [P, ...]},
  *   {"or": [P, ...]}, {"not": P}
+ * or its readable form: age > 3 and (city = 'Paris' or city is null), with
+ * = != <> < <= > >=, between .. and .., [not] in (..), is [not] null, not;
+ * "quoted" column names and 'quoted' text ('' for a quote).
  * Files and row groups whose statistics exclude the predicate are not read;
  * the rows of the others are filtered. Rows of files written before a column
  * was added show its past default, else null.

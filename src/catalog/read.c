@@ -391,7 +391,7 @@ static dc_status setup_read(read_setup *rs, dc_scope *s, const char *ns, const c
     else
         rs->out_schema = dc_schema_ref(ts);
     if (o->filter) {
-        DC_TRY(dc_pred_parse(&rs->pred, o->filter, (int64_t)strlen(o->filter), err));
+        DC_TRY(dc_pred_parse_any(&rs->pred, o->filter, (int64_t)strlen(o->filter), err));
         DC_TRY(dc_pred_bind(rs->pred, ts, err));
         /* read the projection plus the filter's columns */
         int32_t n = rs->out_schema->n_fields, extra = dc_pred_n_columns(rs->pred);
@@ -920,7 +920,7 @@ static dc_status manifest_read(dc_scope *s, const char *name, const json_t *tv,
     DC_TRY(tfiles_collect(&l, tv, err));
     DC_TRY(manifest_batch(&l, &b, err));
     if (o->filter) {
-        DC_TRY(dc_pred_parse(&p, o->filter, (int64_t)strlen(o->filter), err));
+        DC_TRY(dc_pred_parse_any(&p, o->filter, (int64_t)strlen(o->filter), err));
         DC_TRY(dc_pred_bind(p, b->schema, err));
         DC_TRY(dc_pred_eval(p, b, &mask, err));
         DC_TRY(dc_batch_filter(&t, b, mask, err));

@@ -64,6 +64,13 @@ typedef struct dc_pred dc_pred;
  * copied). *out is NULL on failure.
  */
 dc_status dc_pred_parse(dc_pred **out, const char *text, int64_t len, dc_error *err);
+/*
+ * The readable form ("age > 3 and city = 'Paris'", predicate_text.c) as the
+ * JSON tree above; DC_EINVALID naming what was expected and the byte.
+ * dc_pred_parse_any takes either form (text starting with '{' is JSON).
+ */
+dc_status dc_pred_text_to_json(json_t **out, const char *text, int64_t len, dc_error *err);
+dc_status dc_pred_parse_any(dc_pred **out, const char *text, int64_t len, dc_error *err);
 dc_status dc_pred_from_json(dc_pred **out, const json_t *j, dc_error *err);
 void dc_pred_free(dc_pred *p);             /* NULL-safe */
 json_t *dc_pred_to_json(const dc_pred *p); /* canonical form; NULL on ENOMEM */

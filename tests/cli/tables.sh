@@ -29,6 +29,10 @@ check "read all" "1 Cheshire 3 null|2 Dinah 7 null|3 Felix 5 Paris" \
   "$("$DC" read "${R[@]}" users | awk 'NR > 2 && $1 ~ /^[0-9]+$/ {print $1, $2, $3, $4}' | paste -sd'|')"
 check "read with a filter and columns" "name,age|Dinah,7|Felix,5" \
   "$("$DC" read "${R[@]}" users --where '{"gt": ["age", 4]}' --columns name,age --format csv | paste -sd'|')"
+check "read with a readable filter" "Felix" \
+  "$("$DC" read "${R[@]}" users --where "age > 4 and city = 'Paris'" --columns name --format csv | tail -1)"
+check "a readable filter's error names the byte" "yes" \
+  "$(grep -q 'at byte 6' <<<"$("$DC" read "${R[@]}" users --where "age >> 4" 2>&1)" && echo yes)"
 check "read as of version 1" "id,name,age|1,Cheshire,3|2,Dinah,7" \
   "$("$DC" read "${R[@]}" users --as-of 1 --format csv | paste -sd'|')"
 check "read jsonl, limit" '{"id":1,"name":"Cheshire","age":3,"city":null}' \
