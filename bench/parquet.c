@@ -14,6 +14,8 @@
 #include "formats/formats_int.h"
 #include "formats/parquet/parquet_int.h"
 
+#include "bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,21 +33,8 @@ static int bench_write(const char *in, const char *out, const char *codec)
     dc_read_options_init(&ro, DC_FORMAT_CSV);
     if (dc_file_reader_open(&r, in, DC_FORMAT_CSV, &ro, &e) != DC_OK)
         die("open csv", &e);
-    dc_batch **bs = NULL;
-    int64_t n = 0, cap = 0, rows = 0;
-    for (;;) {
-        dc_batch *b = NULL;
-        if (dc_reader_next(r, &b, &e) != DC_OK)
-            die("read csv", &e);
-        if (!b)
-            break;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            bs = realloc(bs, sizeof *bs * (size_t)cap);
-        }
-        bs[n++] = b;
-        rows += b->length;
-    }
+    bench_batches bs = {0};
+    bench_drain(r, &bs);
     dc_write_options wo;
     dc_write_options_init(&wo, DC_FORMAT_PARQUET);
     if (!dc_parquet_codec_from_name(codec, &wo.parquet.compression))
@@ -58,18 +47,16 @@ static int bench_write(const char *in, const char *out, const char *codec)
     if (dc_output_open_file(&o, out, NULL, &e) != DC_OK ||
         dc_parquet_writer_open(&w, o, dc_reader_schema(r), &wo.parquet, &e) != DC_OK)
         die("open parquet", &e);
-    for (int64_t i = 0; i < n; i++)
-        if (dc_batch_writer_write(w, bs[i], &e) != DC_OK)
+    for (int64_t i = 0; i < bs.n; i++)
+        if (dc_batch_writer_write(w, bs.v[i], &e) != DC_OK)
             die("write", &e);
     if (dc_batch_writer_finish(w, &e) != DC_OK || dc_output_finish(o, &e) != DC_OK)
         die("finish", &e);
     double ms = (dc_clock_mono_ns() - t0) / 1e6;
     dc_batch_writer_free(w);
     dc_output_close(o);
-    printf("ms %.1f\nrows %lld\n", ms, (long long)rows);
-    for (int64_t i = 0; i < n; i++)
-        dc_batch_unref(bs[i]);
-    free(bs);
+    printf("ms %.1f\nrows %lld\n", ms, (long long)bs.rows);
+    bench_batches_free(&bs);
     dc_reader_free(r);
     return 0;
 }
@@ -121,8 +108,7 @@ static int bench_read(const char *path, const char *mode, int64_t lo, int64_t hi
     dc_reader *r = NULL;
     if (dc_pq_reader_open(&r, f, &o, &e) != DC_OK)
         die("reader", &e);
-    dc_batch **keep = NULL;
-    int64_t n = 0, cap = 0, rows = 0;
+    bench_batches keep = {0}; /* materialized: everything read stays in memory */
     int32_t idcol = dc_schema_find(dc_reader_schema(r), "id");
     for (;;) {
         dc_batch *b = NULL;
@@ -157,20 +143,13 @@ static int bench_read(const char *path, const char *mode, int64_t lo, int64_t hi
             dc_batch_unref(b);
             b = fb;
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            keep = realloc(keep, sizeof *keep * (size_t)cap);
-        }
-        keep[n++] = b; /* materialized: everything read stays in memory until the end */
-        rows += b->length;
+        bench_keep(&keep, b);
     }
     double ms = (dc_clock_mono_ns() - t0) / 1e6;
-    printf("ms %.1f\nrows %lld\n", ms, (long long)rows);
+    printf("ms %.1f\nrows %lld\n", ms, (long long)keep.rows);
     if (rg.leaf >= 0)
         printf("row_groups_read %lld\n", (long long)rg.kept);
-    for (int64_t i = 0; i < n; i++)
-        dc_batch_unref(keep[i]);
-    free(keep);
+    bench_batches_free(&keep);
     dc_reader_free(r);
     return 0;
 }

@@ -17,6 +17,8 @@
 #include "catalog/engine_int.h"
 #include "formats/formats_int.h"
 
+#include "bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -44,21 +46,9 @@ static int bench_write(const char *in, const char *dir)
     dc_read_options_init(&ro, DC_FORMAT_CSV);
     if (dc_file_reader_open(&r, in, DC_FORMAT_CSV, &ro, &e) != DC_OK)
         die("open csv", &e);
-    dc_batch **bs = NULL;
-    int64_t n = 0, cap = 0;
-    for (;;) {
-        dc_batch *b = NULL;
-        if (dc_reader_next(r, &b, &e) != DC_OK)
-            die("read csv", &e);
-        if (!b)
-            break;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            bs = realloc(bs, sizeof *bs * (size_t)cap);
-        }
-        bs[n++] = b;
-    }
-    if (dc_reader_from_batches(&mem, dc_reader_schema(r), bs, n, &e) != DC_OK)
+    bench_batches bs = {0};
+    bench_drain(r, &bs);
+    if (dc_reader_from_batches(&mem, dc_reader_schema(r), bs.v, bs.n, &e) != DC_OK)
         die("batches", &e);
     dc_catalog *c = open_cat(dir, true);
     dc_table_write_options wo;
@@ -72,9 +62,7 @@ static int bench_write(const char *in, const char *dir)
     dc_catalog_close(c);
     dc_reader_free(mem);
     dc_reader_free(r);
-    for (int64_t i = 0; i < n; i++)
-        dc_batch_unref(bs[i]);
-    free(bs);
+    bench_batches_free(&bs);
     return 0;
 }
 
@@ -93,28 +81,13 @@ static int bench_read(const char *dir, const char *mode, long long lo, long long
     dc_reader *r;
     if (dc_table_read(c, NULL, NULL, "t", &o, &r, &e) != DC_OK)
         die("read", &e);
-    dc_batch **keep = NULL;
-    int64_t n = 0, cap = 0, rows = 0;
-    for (;;) {
-        dc_batch *b = NULL;
-        if (dc_reader_next(r, &b, &e) != DC_OK)
-            die("next", &e);
-        if (!b)
-            break;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            keep = realloc(keep, sizeof *keep * (size_t)cap);
-        }
-        keep[n++] = b; /* materialized, as DuckDB's CREATE TABLE AS does */
-        rows += b->length;
-    }
+    bench_batches keep = {0}; /* materialized, as DuckDB's CREATE TABLE AS does */
+    bench_drain(r, &keep);
     double ms = (dc_clock_mono_ns() - t0) / 1e6;
     int64_t opened = 0, rgs = 0;
     dc_table_reader_stats(r, &opened, &rgs);
-    printf("ms %.1f\nrows %lld\nfiles_opened %lld\n", ms, (long long)rows, (long long)opened);
-    for (int64_t i = 0; i < n; i++)
-        dc_batch_unref(keep[i]);
-    free(keep);
+    printf("ms %.1f\nrows %lld\nfiles_opened %lld\n", ms, (long long)keep.rows, (long long)opened);
+    bench_batches_free(&keep);
     dc_reader_free(r);
     dc_catalog_close(c);
     return 0;

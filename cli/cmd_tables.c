@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,15 @@ static int open_root(const char *root, bool create, dc_catalog **c)
         return DC_EXIT_NOTFOUND;
     }
     return rc == DC_OK ? DC_EXIT_OK : dc_cli_fail(rc, &e);
+}
+
+/* Print `j` (stolen) as one compact JSON line. */
+static void put_json(json_t *j)
+{
+    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    puts(text ? text : "null");
+    free(text);
+    json_decref(j);
 }
 
 /* Options every catalog command shares. */
@@ -105,10 +115,10 @@ int dc_cmd_write(int argc, char **argv)
     if (rc != DC_OK)
         return dc_cli_fail(rc, &e);
     if (json)
-        printf("{\"table\":\"%s\",\"rows\":%" PRId64 ",\"files\":%" PRId64 ",\"bytes\":%" PRId64
-               ",\"created\":%s,\"schema_changed\":%s,\"version\":%" PRId64 "}\n",
-               table, res.rows, res.files, res.bytes, res.created ? "true" : "false",
-               res.schema_changed ? "true" : "false", version);
+        put_json(json_pack("{s:s, s:I, s:I, s:I, s:b, s:b, s:I}", "table", table, "rows",
+                           (json_int_t)res.rows, "files", (json_int_t)res.files, "bytes",
+                           (json_int_t)res.bytes, "created", res.created, "schema_changed",
+                           res.schema_changed, "version", (json_int_t)version));
     else
         printf("wrote %" PRId64 " rows in %" PRId64 " files to %s.%s%s (catalog version %" PRId64
                ")\n",
@@ -132,20 +142,6 @@ static bool parse_as_of(const char *s, dc_txn_options *o)
     return true;
 }
 
-/* A JSON string literal of `s` (UTF-8 as is; quotes, backslashes and controls escaped). */
-static void put_json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
 
 int dc_cmd_read(int argc, char **argv)
 {
@@ -299,25 +295,19 @@ int dc_cmd_history(int argc, char **argv)
     dc_catalog_close(c);
     if (rc != DC_OK)
         return dc_cli_fail(rc, &e);
-    if (json)
-        printf("[");
+    json_t *all = json ? json_array() : NULL;
     for (int64_t i = 0; i < n; i++) {
-        if (json) {
-            printf("%s{\"version\":%" PRId64 ",\"id\":", i ? "," : "", h[i].version);
-            put_json_string(stdout, h[i].id);
-            printf(",\"timestamp_ns\":%" PRId64 ",\"message\":", h[i].end_ns);
-            if (h[i].message)
-                put_json_string(stdout, h[i].message);
-            else
-                fputs("null", stdout);
-            fputc('}', stdout);
-        } else {
+        if (json)
+            json_array_append_new(all,
+                                  json_pack("{s:I, s:s, s:I, s:s?}", "version",
+                                            (json_int_t)h[i].version, "id", h[i].id, "timestamp_ns",
+                                            (json_int_t)h[i].end_ns, "message", h[i].message));
+        else
             printf("%6" PRId64 "  %s  %s\n", h[i].version, h[i].id,
                    h[i].message ? h[i].message : "");
-        }
     }
     if (json)
-        printf("]\n");
+        put_json(all);
     dc_txn_info_free(h, n);
     return DC_EXIT_OK;
 }
@@ -422,25 +412,14 @@ int dc_cmd_table(int argc, char **argv)
         if (rc == DC_OK) {
             char *schema = ti.schema ? dc_schema_to_string(ti.schema) : NULL;
             if (json) {
-                printf("{\"id\":\"%s\",\"namespace\":", ti.id);
-                put_json_string(stdout, ti.namespace_name);
-                fputs(",\"name\":", stdout);
-                put_json_string(stdout, ti.name);
-                printf(",\"table_version\":%" PRId64 ",\"rows\":%" PRId64 ",\"files\":%" PRId64
-                       ",\"bytes\":%" PRId64 ",\"deltas\":%" PRId64 ",\"last_modified\":%" PRId64
-                       ",\"content_type\":\"%s\",\"partition_by\":",
-                       ti.table_version, ti.row_count, ti.file_count, ti.size_bytes, ti.delta_count,
-                       ti.last_modified, dc_format_name(ti.content_type));
-                if (ti.partition_by)
-                    put_json_string(stdout, ti.partition_by);
-                else
-                    fputs("null", stdout);
-                fputs(",\"schema\":", stdout);
-                if (schema)
-                    put_json_string(stdout, schema);
-                else
-                    fputs("null", stdout);
-                fputs("}\n", stdout);
+                put_json(json_pack(
+                    "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s?, s:s?}", "id", ti.id,
+                    "namespace", ti.namespace_name, "name", ti.name, "table_version",
+                    (json_int_t)ti.table_version, "rows", (json_int_t)ti.row_count, "files",
+                    (json_int_t)ti.file_count, "bytes", (json_int_t)ti.size_bytes, "deltas",
+                    (json_int_t)ti.delta_count, "last_modified", (json_int_t)ti.last_modified,
+                    "content_type", dc_format_name(ti.content_type), "partition_by",
+                    ti.partition_by, "schema", schema));
             } else {
                 printf("table:        %s.%s (%s)\nversion:      %" PRId64 "\nrows:         %" PRId64
                        " in %" PRId64 " files (%" PRId64 " bytes), %" PRId64

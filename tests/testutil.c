@@ -1,6 +1,7 @@
 /* testutil.c: helpers shared by the unit tests. */
 #include "testutil.h"
 
+#include "formats/parquet/parquet_int.h"
 #include "fs/fs_int.h"
 
 #include <dirent.h>
@@ -29,15 +30,17 @@ static dc_builder *builder_of(dc_type_id id)
     return b;
 }
 
-static bool is_valid(const char *valid, int64_t i) { return !valid || valid[i] != '0'; }
+static bool is_valid(const char *valid, int64_t i)
+{
+    return !valid || valid[i] != '0';
+}
 
 dc_array *tu_int64(const int64_t *v, int64_t n, const char *valid)
 {
     dc_builder *b = builder_of(DC_TYPE_INT64);
     for (int64_t i = 0; i < n; i++)
-        assert_int_equal(is_valid(valid, i) ? dc_builder_append_int(b, v[i])
-                                            : dc_builder_append_null(b),
-                         DC_OK);
+        assert_int_equal(
+            is_valid(valid, i) ? dc_builder_append_int(b, v[i]) : dc_builder_append_null(b), DC_OK);
     return finish(b);
 }
 
@@ -45,9 +48,8 @@ dc_array *tu_int32(const int32_t *v, int64_t n, const char *valid)
 {
     dc_builder *b = builder_of(DC_TYPE_INT32);
     for (int64_t i = 0; i < n; i++)
-        assert_int_equal(is_valid(valid, i) ? dc_builder_append_int(b, v[i])
-                                            : dc_builder_append_null(b),
-                         DC_OK);
+        assert_int_equal(
+            is_valid(valid, i) ? dc_builder_append_int(b, v[i]) : dc_builder_append_null(b), DC_OK);
     return finish(b);
 }
 
@@ -197,4 +199,22 @@ char *tu_schema_text(const dc_schema *s)
         dc_free(t);
     }
     return dc_strbuf_detach(&b);
+}
+
+uint8_t *tu_parquet_bytes(const dc_batch *b, const dc_parquet_write_options *o, int64_t *len)
+{
+    dc_output *out;
+    dc_batch_writer *w;
+    DC_ASSERT_OK(dc_output_open_memory(&out, NULL));
+    DC_ASSERT_OK(dc_parquet_writer_open(&w, out, b->schema, o, NULL));
+    DC_ASSERT_OK(dc_batch_writer_write(w, b, NULL));
+    DC_ASSERT_OK(dc_batch_writer_finish(w, NULL));
+    DC_ASSERT_OK(dc_output_finish(out, NULL));
+    const uint8_t *d = dc_output_memory_data(out, len);
+    uint8_t *copy = dc_malloc((size_t)*len);
+    assert_non_null(copy);
+    memcpy(copy, d, (size_t)*len);
+    dc_batch_writer_free(w);
+    dc_output_close(out);
+    return copy;
 }

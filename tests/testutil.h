@@ -9,6 +9,8 @@
 /* cmocka.h needs the headers above first. */
 #include <cmocka.h>
 
+#include <deltacat/formats.h>
+
 #include "columnar/columnar_int.h"
 
 /* Fail the test with the error's message when rc != DC_OK. */
@@ -51,10 +53,13 @@ typedef struct tu_backend {
 } tu_backend;
 void tu_backend_init(tu_backend *v, int backend, const char *prefix);
 struct dc_fs *tu_backend_fs(tu_backend *v); /* a new handle; fails the test on error */
-void tu_backend_done(tu_backend *v);          /* drops the store / removes the directory */
+void tu_backend_done(tu_backend *v);        /* drops the store / removes the directory */
 
 /* A schema as "name: type, name: type"; caller frees with dc_free. */
 char *tu_schema_text(const dc_schema *s);
+
+/* One batch written as a Parquet file in memory with `o`; the bytes (caller frees). */
+uint8_t *tu_parquet_bytes(const dc_batch *b, const dc_parquet_write_options *o, int64_t *len);
 
 /* A fresh empty temporary directory (removed by tu_rmdir). Caller frees with dc_free. */
 char *tu_tmpdir(void);

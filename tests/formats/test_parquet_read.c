@@ -6,8 +6,9 @@
  * with bad dictionary indices, page sizes, counts and offsets) each a clean
  * DC_ECORRUPT naming the file; a projected read touching well under half the
  * file; field ids; threads (columns in parallel, row groups decoded ahead in
- * order, a corrupt row group failing at the same row whatever the threads). The oracle matrix (files written by pyarrow and
- * DuckDB, compared value by value) is parquet_oracles.sh (ctest formats_parquet_oracles).
+ * order, a corrupt row group failing at the same row whatever the threads). The oracle matrix
+ * (files written by pyarrow and DuckDB, compared value by value) is parquet_oracles.sh (ctest
+ * formats_parquet_oracles).
  */
 #include "testutil.h"
 
@@ -646,7 +647,8 @@ static uint8_t *many_row_groups(int64_t *len)
     for (int64_t i = 0; i < N; i++) {
         ids[i] = i;
         txt[i] = dc_malloc(64);
-        snprintf(txt[i], 64, "row %lld %.*s", (long long)i, (int)(i % 40), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        snprintf(txt[i], 64, "row %lld %.*s", (long long)i, (int)(i % 40),
+                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
     }
     dc_array *cols[2] = {tu_int64(ids, N, NULL), tu_utf8((const char *const *)txt, N)};
     dc_field fl[2];
@@ -658,18 +660,7 @@ static uint8_t *many_row_groups(int64_t *len)
     dc_parquet_write_options o;
     dc_parquet_write_options_init(&o);
     o.row_group_rows = 37;
-    dc_output *out;
-    dc_batch_writer *w;
-    DC_ASSERT_OK(dc_output_open_memory(&out, NULL));
-    DC_ASSERT_OK(dc_parquet_writer_open(&w, out, sc, &o, NULL));
-    DC_ASSERT_OK(dc_batch_writer_write(w, b, NULL));
-    DC_ASSERT_OK(dc_batch_writer_finish(w, NULL));
-    DC_ASSERT_OK(dc_output_finish(out, NULL));
-    const uint8_t *d = dc_output_memory_data(out, len);
-    uint8_t *copy = dc_malloc((size_t)*len);
-    memcpy(copy, d, (size_t)*len);
-    dc_batch_writer_free(w);
-    dc_output_close(out);
+    uint8_t *copy = tu_parquet_bytes(b, &o, len);
     dc_batch_unref(b);
     dc_schema_unref(sc);
     for (int i = 0; i < 2; i++) {
@@ -807,7 +798,7 @@ static uint8_t *paged_file(int64_t *len, bool statistics, bool dictionary)
     int64_t *ids = dc_malloc(N * sizeof *ids);
     char **txt = dc_malloc(N * sizeof *txt);
     const char **lists = dc_malloc(N * sizeof *lists);
-    char (*lbuf)[64] = dc_malloc(N * 64);
+    char(*lbuf)[64] = dc_malloc(N * 64);
     for (int64_t i = 0; i < N; i++) {
         ids[i] = i;
         txt[i] = dc_malloc(48);
@@ -831,18 +822,7 @@ static uint8_t *paged_file(int64_t *len, bool statistics, bool dictionary)
     o.page_rows = 37;
     o.statistics = statistics;
     o.dictionary = dictionary;
-    dc_output *out;
-    dc_batch_writer *w;
-    DC_ASSERT_OK(dc_output_open_memory(&out, NULL));
-    DC_ASSERT_OK(dc_parquet_writer_open(&w, out, sc, &o, NULL));
-    DC_ASSERT_OK(dc_batch_writer_write(w, b, NULL));
-    DC_ASSERT_OK(dc_batch_writer_finish(w, NULL));
-    DC_ASSERT_OK(dc_output_finish(out, NULL));
-    const uint8_t *d = dc_output_memory_data(out, len);
-    uint8_t *copy = dc_malloc((size_t)*len);
-    memcpy(copy, d, (size_t)*len);
-    dc_batch_writer_free(w);
-    dc_output_close(out);
+    uint8_t *copy = tu_parquet_bytes(b, &o, len);
     dc_batch_unref(b);
     dc_schema_unref(sc);
     for (int i = 0; i < 3; i++) {
@@ -905,8 +885,8 @@ static char *expected_rows(const uint8_t *bytes, int64_t len, const dc_pq_row_ra
 static void test_selected_rows_read_only_their_pages(void **state)
 {
     (void)state;
-    const dc_pq_row_range ranges[] = {{0, 3}, {10, 20}, {36, 38}, {120, 130}, {500, 505},
-                                      {506, 507}, {990, 1000}};
+    const dc_pq_row_range ranges[] = {{0, 3},     {10, 20},   {36, 38},   {120, 130},
+                                      {500, 505}, {506, 507}, {990, 1000}};
     for (int variant = 0; variant < 3; variant++) { /* index + dictionary, index, neither */
         int64_t n;
         bool with_index = variant < 2;
@@ -915,8 +895,10 @@ static void test_selected_rows_read_only_their_pages(void **state)
             char *want = expected_rows(bytes, n, ranges, cut);
             for (int32_t threads = 1; threads <= 2; threads++) {
                 sel_case sc = {ranges, cut, 0};
-                dc_pq_read_options o = {.batch_rows = 4, .threads = threads,
-                                        .select = select_ranges, .select_user = &sc};
+                dc_pq_read_options o = {.batch_rows = 4,
+                                        .threads = threads,
+                                        .select = select_ranges,
+                                        .select_user = &sc};
                 dc_input *in;
                 DC_ASSERT_OK(dc_input_open_memory(&in, bytes, n, false, "paged.parquet", NULL));
                 dc_reader *r;

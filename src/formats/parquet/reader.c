@@ -522,8 +522,6 @@ static dc_status decode_field(pqr_reader *r, int32_t k, int64_t n, int64_t at,
         if (at >= 0)
             DC_TRY(pqr_column_seek(c, at, err));
         DC_TRY(pqr_column_read_rows(c, n, err));
-        if (at >= 0)
-            c->row_pos += n;
     }
     DC_TRY(build_node(r, nd, out, err));
     if ((*out)->length != n)

@@ -264,7 +264,7 @@ dc_status pqr_column_seek(pqr_column *c, int64_t row, dc_error *err)
         int64_t sd = c->out_def.size, sr = c->out_rep.size, sv = c->out_vals.size,
                 se = c->out_ends.size, sn = c->out_n, snv = c->out_nv;
         bool su = c->out_plain_utf8;
-        dc_status rc = pqr_column_read_rows(c, skip, err);
+        dc_status rc = pqr_column_read_rows(c, skip, err); /* advances row_pos to `row` */
         c->out_def.size = sd;
         c->out_rep.size = sr;
         c->out_vals.size = sv;
@@ -275,7 +275,6 @@ dc_status pqr_column_seek(pqr_column *c, int64_t row, dc_error *err)
         if (rc != DC_OK)
             return rc;
     }
-    c->row_pos = row;
     return DC_OK;
 }
 
@@ -792,6 +791,8 @@ dc_status pqr_column_read_rows(pqr_column *c, int64_t rows, dc_error *err)
         if (j < c->page_n)
             break;
     }
+    if (c->sel)
+        c->row_pos += rows; /* selected rows: where the decoder is in the row group */
 cleanup:
     return rc;
 }
