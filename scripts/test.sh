@@ -34,7 +34,8 @@ ctest --test-dir build/asan -j"$JOBS" --output-on-failure 2>&1 | tee build/asan/
 count build/asan/ctest.log
 
 echo "== release build: valgrind and bounded-memory tests =="
-cmake -S . -B build/release -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build/release -G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=Release \
+  -DDC_TESTS=ON -DDC_BENCH=ON >/dev/null # demo.sh may have configured it without tests
 ninja -C build/release -j"$JOBS"
 ctest --test-dir build/release -L release --output-on-failure 2>&1 | tee build/release/ctest.log || true
 count build/release/ctest.log
