@@ -76,6 +76,11 @@ typedef enum dc_schema_consistency {
 /** Options of a new table (dc_table_options_init gives the defaults). */
 typedef struct dc_table_options {
     const dc_schema *schema; /**< NULL: taken from the first write */
+    /** Columns that identify a row (marked as merge keys in the schema, made
+     *  non-null): writes to the table then MERGE (upsert) and DELETE by them.
+     *  Needs a schema (given, or the first write's). NULL/0: none. */
+    const char *const *merge_keys;
+    int32_t n_merge_keys;
     /** NULL, or a partition scheme: comma-separated fields, each a column
      *  (identity), year(c), month(c), day(c), hour(c) of a date or timestamp,
      *  bucket(N, c) or truncate(W, c); e.g. "day(ts), bucket(16, id)". Rows are

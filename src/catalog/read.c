@@ -11,6 +11,7 @@
  * types widened), filtered row by row, projected, then offset and limit apply.
  */
 #include "catalog/engine_int.h"
+#include "catalog/merge_int.h"
 #include "catalog/tschema_int.h"
 #include "compute/partition_int.h"
 #include "compute/predicate_int.h"
@@ -33,6 +34,9 @@ typedef struct tfile {
     const json_t *entry;   /* the file entry (a reference held by the list) */
     const char *partition; /* borrowed from the list's keys */
     int64_t position;
+    const char *type; /* the delta's type: add, append, upsert, delete */
+    int64_t order;    /* where its rows stand in commit order (merged_through, else version) */
+    bool base;        /* the delta holds merged rows, unique by merge key (merged_through) */
 } tfile;
 
 typedef struct tfiles {
@@ -44,6 +48,32 @@ typedef struct tfiles {
 static int key_cmp(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int tfile_order_cmp(const tfile *a, const tfile *b)
+{
+    if (a->order != b->order)
+        return a->order < b->order ? -1 : 1;
+    if (a->position != b->position)
+        return a->position < b->position ? -1 : 1;
+    return 0;
+}
+
+/* Insertion sort by (order, position), stable; the files of one partition come nearly
+ * sorted (only a compaction's delta moves). */
+static void sort_by_order(tfile *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (tfile_order_cmp(&v[i - 1], &v[i]) <= 0)
+            continue;
+        tfile t = v[i];
+        size_t j = i;
+        while (j > 0 && tfile_order_cmp(&v[j - 1], &t) > 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = t;
+    }
 }
 
 static void tfiles_clear(tfiles *l)
@@ -79,9 +109,14 @@ static dc_status tfiles_collect(tfiles *l, const json_t *tv, dc_error *err)
     for (k = 0; k < np; k++) {
         size_t i, j;
         json_t *d, *f;
+        int64_t first = l->n;
         json_array_foreach(json_object_get(json_object_get(parts, keys[k]), "deltas"), i, d)
         {
             int64_t pos = json_integer_value(json_object_get(d, "position"));
+            const json_t *mt = json_object_get(d, "merged_through");
+            const char *type = json_string_value(json_object_get(d, "type"));
+            int64_t order = json_is_integer(mt) ? json_integer_value(mt)
+                                                : json_integer_value(json_object_get(d, "version"));
             json_array_foreach(json_object_get(d, "files"), j, f)
             {
                 tfile *t = &l->v[l->n++];
@@ -89,8 +124,14 @@ static dc_status tfiles_collect(tfiles *l, const json_t *tv, dc_error *err)
                 t->path = json_string_value(json_object_get(f, "path"));
                 t->partition = keys[k];
                 t->position = pos;
+                t->type = type ? type : "add";
+                t->order = order;
+                t->base = json_is_integer(mt);
             }
         }
+        /* a compaction's delta stands where its read version was: before the deltas
+         * committed while it ran (stable: files keep their order within a delta) */
+        sort_by_order(&l->v[first], (size_t)(l->n - first));
     }
 cleanup:
     dc_free(keys);
@@ -1052,6 +1093,284 @@ cleanup:
     return rc;
 }
 
+/* ---- tables with merge keys: merge on read ---- */
+
+static bool schema_has_merge_keys(const dc_schema *s)
+{
+    for (int32_t i = 0; s && i < s->n_fields; i++)
+        if (dc_tfield_is_merge_key(&s->fields[i]))
+            return true;
+    return false;
+}
+
+/* What a merged read of `ts` needs besides `want`: the merge keys and the ordering
+ * columns (merge_order, else the event time). */
+typedef struct merge_cols {
+    const char **names; /* the merge schema's columns, in table order */
+    int32_t n;
+    bool ordered; /* the table has ordering columns */
+} merge_cols;
+
+static bool is_order_field(const dc_field *f, bool by_merge_order)
+{
+    return by_merge_order ? dc_metadata_get(&f->metadata, DC_TFIELD_MERGE_ORDER) != NULL
+                          : dc_tfield_is_event_time(f);
+}
+
+static dc_status merge_columns(merge_cols *mc, const dc_schema *ts, const dc_schema *want,
+                               dc_error *err)
+{
+    bool by_mo = false;
+    for (int32_t i = 0; i < ts->n_fields; i++)
+        by_mo |= is_order_field(&ts->fields[i], true);
+    memset(mc, 0, sizeof *mc);
+    mc->names = dc_calloc((size_t)ts->n_fields + 1, sizeof *mc->names);
+    if (!mc->names)
+        return dc_error_nomem(err);
+    for (int32_t i = 0; i < ts->n_fields; i++) {
+        const dc_field *f = &ts->fields[i];
+        bool ord = is_order_field(f, by_mo);
+        mc->ordered |= ord;
+        if (ord || dc_tfield_is_merge_key(f) || dc_schema_find(want, f->name) >= 0)
+            mc->names[mc->n++] = f->name;
+    }
+    return DC_OK;
+}
+
+/* The merge's schema: `from` with every field nullable (a partial update or a
+ * delete file lacks columns; the fold fills them). */
+static dc_status relaxed(dc_schema **out, const dc_schema *from, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_field *fs = dc_calloc((size_t)from->n_fields + 1, sizeof *fs);
+    if (!fs)
+        return dc_error_nomem(err);
+    for (int32_t i = 0; i < from->n_fields; i++) {
+        fs[i] = from->fields[i]; /* shallow: dc_schema_new copies */
+        fs[i].nullable = true;
+    }
+    *out = dc_schema_new(fs, from->n_fields, &from->metadata);
+    if (!*out)
+        rc = dc_error_nomem(err);
+    dc_free(fs);
+    return rc;
+}
+
+static int tail_cmp(const void *a, const void *b)
+{
+    const tfile *x = *(const tfile *const *)a, *y = *(const tfile *const *)b;
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    int c = strcmp(x->partition, y->partition);
+    if (c)
+        return c;
+    if (x->position != y->position)
+        return x->position < y->position ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static void setup_free(void *p)
+{
+    setup_clear(p);
+    dc_free(p);
+}
+
+/* Load the tail files (in commit order) into the merge. */
+static dc_status load_tail(dc_merge *m, dc_fs *fs, read_setup *trs, const tfile *const *tail,
+                           int64_t n_tail, const dc_schema *M, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    table_reader tr;
+    dc_batch *fb = NULL, *cb = NULL;
+    bool *carried = dc_calloc((size_t)M->n_fields + 1, sizeof *carried);
+    memset(&tr, 0, sizeof tr);
+    DC_TRY_ALLOC(carried, err);
+    tr.rs = *trs; /* borrowed: not cleared here */
+    tr.fs = fs;
+    tr.batch_rows = 65536;
+    tr.left = -1;
+    for (int64_t t = 0; t < n_tail; t++) {
+        const tfile *tf = tail[t];
+        bool del = !strcmp(tf->type, "delete");
+        DC_TRY(open_file(&tr, tf, err));
+        const dc_schema *fsch = dc_reader_schema(tr.cur);
+        for (int32_t c = 0; c < M->n_fields; c++)
+            carried[c] = !del && file_field(fsch, &M->fields[c]) >= 0;
+        for (;;) {
+            DC_TRY(dc_reader_next(tr.cur, &fb, err));
+            if (!fb)
+                break;
+            DC_TRY(dc_tschema_conform_read(&cb, fb, M, err));
+            dc_batch_unref(fb);
+            fb = NULL;
+            DC_TRY(dc_merge_add(m, cb, carried, del, err));
+            dc_batch_unref(cb);
+            cb = NULL;
+        }
+        dc_reader_free(tr.cur);
+        tr.cur = NULL;
+    }
+cleanup:
+    dc_batch_unref(fb);
+    dc_batch_unref(cb);
+    dc_reader_free(tr.cur);
+    dc_free(tr.cols);
+    dc_free(carried);
+    return rc;
+}
+
+/*
+ * The read of a table with merge keys (merge_int.h): the base files stream through
+ * the merge, the tail is loaded first. The filter prunes base files by statistics
+ * and filters their rows early only when that cannot change a merged row: no
+ * partial update and no ordering column in play; the merged rows are filtered again.
+ */
+static dc_status open_merged(dc_scope *s, dc_catalog *c, const char *ns, const char *name,
+                             const dc_table_read_options *opts, dc_reader **out, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    read_setup *outrs = NULL;
+    table_reader *base = NULL;
+    read_setup tails;
+    merge_cols mc = {0};
+    dc_schema *M = NULL;
+    dc_merge *m = NULL;
+    dc_reader *base_reader = NULL;
+    const tfile **tail = NULL;
+    int32_t *keys = NULL, *order = NULL;
+    bool *kg = NULL;
+    dc_array **defaults = NULL;
+    memset(&tails, 0, sizeof tails);
+    outrs = dc_calloc(1, sizeof *outrs);
+    DC_TRY_ALLOC(outrs, err);
+    DC_TRY(setup_read(outrs, s, ns, name, opts, err));
+    const dc_schema *ts = outrs->table_schema;
+    DC_TRY(merge_columns(&mc, ts, outrs->read_schema, err));
+    dc_table_read_options mo;
+    dc_table_read_options_init(&mo);
+    mo.columns = mc.names;
+    mo.n_columns = mc.n;
+    mo.table_version = opts->table_version;
+    DC_TRY(setup_read(&tails, s, ns, name, &mo, err));
+    DC_TRY(relaxed(&M, tails.read_schema, err));
+    /* the tail: every file not of a base delta, and base files out of place */
+    int64_t nf = tails.files.n, n_tail = 0, min_tail = INT64_MAX;
+    bool partial = false;
+    for (int64_t i = 0; i < nf; i++)
+        if (!tails.files.v[i].base)
+            min_tail = DC_MIN(min_tail, tails.files.v[i].order);
+    tail = dc_calloc((size_t)nf + 1, sizeof *tail);
+    DC_TRY_ALLOC(tail, err);
+    for (int64_t i = 0; i < nf; i++) {
+        tfile *tf = &tails.files.v[i];
+        if (tf->base && tf->order > min_tail)
+            tf->base = false;
+        if (!tf->base) {
+            tail[n_tail++] = tf;
+            partial |= json_is_true(json_object_get(tf->entry, "partial"));
+        }
+    }
+    qsort(tail, (size_t)n_tail, sizeof *tail, tail_cmp);
+    /* the merge */
+    int32_t nk = 0, no = 0;
+    keys = dc_calloc((size_t)M->n_fields + 1, sizeof *keys);
+    order = dc_calloc((size_t)M->n_fields + 1, sizeof *order);
+    kg = dc_calloc((size_t)M->n_fields + 1, sizeof *kg);
+    defaults = dc_calloc((size_t)M->n_fields + 1, sizeof *defaults);
+    DC_TRY_ALLOC(keys && order && kg && defaults ? keys : NULL, err);
+    bool by_mo = false;
+    for (int32_t i = 0; i < M->n_fields; i++)
+        by_mo |= is_order_field(&M->fields[i], true);
+    for (int32_t i = 0; i < M->n_fields; i++) {
+        const dc_field *f = &M->fields[i];
+        if (dc_tfield_is_merge_key(f))
+            keys[nk++] = i;
+        if (is_order_field(f, by_mo)) {
+            const char *mo_text = dc_metadata_get(&f->metadata, DC_TFIELD_MERGE_ORDER);
+            kg[no] = by_mo ? (mo_text && !strcmp(mo_text, "descending")) : true;
+            order[no++] = i;
+        }
+        const char *fd = dc_tfield_future_default(f);
+        if (fd)
+            DC_TRY(dc_tfield_default_value(f, fd, &defaults[i], err));
+    }
+    dc_merge_spec spec = {.schema = M,
+                          .keys = keys,
+                          .n_keys = nk,
+                          .order = order,
+                          .keep_greatest = kg,
+                          .n_order = no,
+                          .defaults = defaults};
+    DC_TRY(dc_merge_new(&m, &spec, err));
+    DC_TRY(load_tail(m, dc_store_fs(c->store), &tails, tail, n_tail, M, err));
+    /* the base */
+    bool safe = !partial && !mc.ordered;
+    bool any_base = false;
+    for (int64_t i = 0; i < nf; i++)
+        any_base |= tails.files.v[i].base;
+    if (any_base) {
+        base = dc_calloc(1, sizeof *base);
+        DC_TRY_ALLOC(base, err);
+        dc_table_read_options bo = mo;
+        bo.filter = safe && dc_merge_tail_rows(m) > 0 ? opts->filter : NULL;
+        if (dc_merge_tail_rows(m) == 0) /* nothing to merge: a plain read of the base */
+            bo = *opts;
+        DC_TRY(setup_read(&base->rs, s, ns, name, &bo, err));
+        for (int64_t i = 0; i < base->rs.files.n; i++) /* same listing, same order */
+            if (base->rs.keep[i] && !tails.files.v[i].base) {
+                base->rs.keep[i] = false;
+                base->rs.kept--;
+            }
+        base->fs = dc_fs_ref(dc_store_fs(c->store));
+        base->left = -1;
+        base->batch_rows = opts->batch_rows > 0 ? opts->batch_rows : 65536;
+        if (dc_merge_tail_rows(m) == 0) {
+            base->skip = opts->offset;
+            base->left = opts->limit < 0 ? -1 : opts->limit;
+            rc = dc_reader_new(out, &TABLE_VT, base, base->rs.out_schema, err);
+            if (rc == DC_OK)
+                base = NULL;
+            goto cleanup;
+        }
+        rc = dc_reader_new(&base_reader, &TABLE_VT, base, base->rs.read_schema, err);
+        if (rc != DC_OK)
+            goto cleanup;
+        base = NULL;
+    }
+    dc_merge_read ro = {.pred = outrs->pred,
+                        .out_schema = outrs->out_schema,
+                        .offset = opts->offset,
+                        .limit = opts->limit,
+                        .batch_rows = opts->batch_rows,
+                        .hold = outrs,
+                        .hold_free = setup_free};
+    rc = dc_merge_reader_open(out, m, base_reader, &ro, err);
+    m = NULL;
+    base_reader = NULL;
+    if (rc == DC_OK)
+        outrs = NULL;
+cleanup:
+    if (base) {
+        dc_reader tmp = {.impl = base};
+        tr_destroy(&tmp);
+    }
+    dc_reader_free(base_reader);
+    dc_merge_free(m);
+    for (int32_t i = 0; defaults && M && i < M->n_fields; i++)
+        dc_array_unref(defaults[i]);
+    dc_free(defaults);
+    dc_free(keys);
+    dc_free(order);
+    dc_free(kg);
+    dc_free(tail);
+    dc_schema_unref(M);
+    dc_free(mc.names);
+    setup_clear(&tails);
+    if (outrs)
+        setup_free(outrs);
+    return rc;
+}
+
 dc_status dc_table_read(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
                         const dc_table_read_options *opts, dc_reader **out, dc_error *err)
 {
@@ -1074,6 +1393,15 @@ dc_status dc_table_read(dc_catalog *c, dc_txn *txn, const char *ns, const char *
         const json_t *tv = dc_table_version_obj(t, opts->table_version, NULL);
         if (tv && dc_tv_schemaless(tv)) {
             rc = manifest_read(&s, name, tv, opts, out, err);
+            goto cleanup;
+        }
+        dc_schema *ts = NULL;
+        if (tv)
+            DC_TRY(dc_tv_schema(tv, &ts, err));
+        bool keyed = schema_has_merge_keys(ts);
+        dc_schema_unref(ts);
+        if (keyed) {
+            rc = open_merged(&s, c, ns, name, opts, out, err);
             goto cleanup;
         }
     }

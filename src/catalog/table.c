@@ -454,7 +454,7 @@ dc_status dc_table_version_ops(dc_scope *s, const char *table_id, int64_t number
                                const dc_table_options *o, const dc_schema *schema, dc_error *err)
 {
     dc_status rc = DC_OK;
-    dc_schema *prepared = NULL;
+    dc_schema *prepared = NULL, *keyed = NULL;
     int64_t next_id = 1;
     json_t *vprops = NULL, *sj = NULL, *pj = NULL;
     dc_part_spec spec = {0};
@@ -469,8 +469,20 @@ dc_status dc_table_version_ops(dc_scope *s, const char *table_id, int64_t number
                           "a schemaless table has no schema and no partition scheme");
         goto cleanup;
     }
-    if (schema && !o->schemaless)
+    if (o->n_merge_keys > 0 && (o->schemaless || !schema)) {
+        rc = dc_error_set(err, DC_EINVALID,
+                          "merge keys need a schema: give one, or create the table with its "
+                          "first write");
+        goto cleanup;
+    }
+    if (schema && !o->schemaless) {
+        if (o->n_merge_keys > 0) {
+            DC_TRY(dc_tschema_with_merge_keys(&keyed, schema, o->merge_keys, o->n_merge_keys,
+                                              err));
+            schema = keyed;
+        }
         DC_TRY(dc_tschema_prepare(&prepared, schema, &next_id, err));
+    }
     if (o->partition_by && *o->partition_by) {
         DC_TRY(dc_part_spec_parse(&spec, o->partition_by, err));
         if (prepared)
@@ -524,6 +536,7 @@ cleanup:
     json_decref(pj);
     dc_part_spec_clear(&spec);
     dc_schema_unref(prepared);
+    dc_schema_unref(keyed);
     return rc;
 }
 

@@ -298,11 +298,12 @@ static dc_status check_field(const dc_field *f, dc_error *err)
                          "column \"%s\": %s is '%.100s'; it must be \"ascending\" or "
                          "\"descending\"",
                          f->name, DC_TFIELD_MERGE_ORDER, order);
-    if (order && !dc_tfield_is_merge_key(f))
+    if (order && dc_tfield_is_merge_key(f))
         return col_error(err, DC_EINVALID, f->name,
-                         "column \"%s\" has a merge order but is not a merge key; set %s to "
-                         "\"true\" or drop the order",
-                         f->name, DC_TFIELD_MERGE_KEY);
+                         "column \"%s\" is a merge key and has a merge order: the order ranks "
+                         "the rows of one key, so it belongs on another column (a version, a "
+                         "timestamp)",
+                         f->name);
     if (dc_tfield_is_merge_key(f) && (f->nullable || !keyable(f->type)))
         return merge_key_error(f, f->type, err);
     if (dc_tfield_is_event_time(f)) {
@@ -597,6 +598,45 @@ static dc_status publish(dc_schema **out, const fieldvec *fv, const dc_metadata 
 }
 
 /* ---- prepare ----------------------------------------------------------------------- */
+
+dc_status dc_tschema_with_merge_keys(dc_schema **out, const dc_schema *in, const char *const *keys,
+                                     int32_t n, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    fieldvec fv = {0};
+    *out = NULL;
+    fv.v = dc_calloc((size_t)(in->n_fields ? in->n_fields : 1), sizeof *fv.v);
+    DC_TRY_ALLOC(fv.v, err);
+    for (; fv.n < in->n_fields; fv.n++)
+        if (dc_field_copy(&fv.v[fv.n], &in->fields[fv.n]) != DC_OK) {
+            rc = dc_error_nomem(err);
+            goto cleanup;
+        }
+    for (int32_t k = 0; k < n; k++) {
+        const char *name = keys ? keys[k] : NULL;
+        if (!name || !*name) {
+            rc = dc_error_set(err, DC_EINVALID, "merge key %d has no name", (int)k + 1);
+            goto cleanup;
+        }
+        int32_t i = fieldvec_find(&fv, name);
+        if (i < 0) {
+            rc = col_error(err, DC_EINVALID, name,
+                           "merge key %s is not a column of the table's schema", name);
+            goto cleanup;
+        }
+        for (int32_t j = 0; j < k; j++)
+            if (strcmp(keys[j], name) == 0) {
+                rc = col_error(err, DC_EINVALID, name, "merge key %s is given twice", name);
+                goto cleanup;
+            }
+        DC_TRY(set_attr(&fv.v[i], DC_TFIELD_MERGE_KEY, "true", err));
+        fv.v[i].nullable = false;
+    }
+    DC_TRY(publish(out, &fv, &in->metadata, err));
+cleanup:
+    fieldvec_free(&fv);
+    return rc;
+}
 
 dc_status dc_tschema_prepare(dc_schema **out, const dc_schema *in, int64_t *next_id, dc_error *err)
 {
@@ -1144,11 +1184,11 @@ static dc_status su_set(fieldvec *fv, int32_t k, int32_t i, const dc_schema_upda
                               "the data already written");
             goto cleanup;
         }
-        if (u->merge_key) {
+        if (u->merge_key) { /* a key orders nothing: its merge order goes */
             DC_TRY(set_attr(&nf, DC_TFIELD_MERGE_KEY, "true", err));
+            DC_TRY(set_attr(&nf, DC_TFIELD_MERGE_ORDER, NULL, err));
         } else {
             DC_TRY(set_attr(&nf, DC_TFIELD_MERGE_KEY, NULL, err));
-            DC_TRY(set_attr(&nf, DC_TFIELD_MERGE_ORDER, NULL, err));
         }
         break;
     }

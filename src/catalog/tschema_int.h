@@ -71,11 +71,19 @@ dc_status dc_tfield_default_value(const dc_field *f, const char *json_text, dc_a
  * name, a merge key that is nullable or of a type that cannot be a key
  * (floating point, nested, null), a default that does not convert to its
  * field's type, attribute text that is not what its key allows (an id that
- * is not a positive integer, "yes" for a flag, merge_order without a merge
- * key, an event-time column that is not a date, timestamp or integer, or
+ * is not a positive integer, "yes" for a flag, merge_order on a merge key
+ * (it ranks the rows of one key: it belongs on another column), an event-time column that is not a date, timestamp or integer, or
  * more than one event-time column).
  */
 dc_status dc_tschema_prepare(dc_schema **out, const dc_schema *in, int64_t *next_id, dc_error *err);
+
+/*
+ * A copy of `in` with the `n` named top-level columns marked as merge keys
+ * (DC_TFIELD_MERGE_KEY "true", not nullable): table creation's merge_keys
+ * option. DC_EINVALID naming the column when one is missing or repeated.
+ */
+dc_status dc_tschema_with_merge_keys(dc_schema **out, const dc_schema *in, const char *const *keys,
+                                     int32_t n, dc_error *err);
 
 /*
  * The table's schema after a write of batches of schema `in` into a table of

@@ -166,6 +166,14 @@ typedef struct writer_ctx {
     int64_t n_written;
     int64_t rows, bytes;
     int64_t schema_id;
+    /* tables with merge keys */
+    bool keys_only;        /* DELETE: the input's key columns are written, the rest dropped */
+    bool partial;          /* MERGE carrying some of the columns (file entries say so) */
+    bool track_keys;       /* hash every key written: are the write's keys unique? */
+    uint64_t *key_hashes;  /* one per row written */
+    int64_t n_hashes, cap_hashes;
+    int32_t key_cols[64];  /* merge-key columns of x->schema */
+    int32_t n_key_cols;
 } writer_ctx;
 
 static const char *ext_of(dc_file_format f)
@@ -323,6 +331,8 @@ static dc_status file_close(writer_ctx *x, out_file *pf, dc_error *err)
                           (json_int_t)pf->rows, "file_size", (json_int_t)size, "schema_id",
                           (json_int_t)x->schema_id, "stats", stats);
     DC_TRY_ALLOC(f, err);
+    if (x->partial)
+        json_object_set_new(f, "partial", json_true());
     if (json_array_append_new(pf->files, f) != 0) {
         rc = dc_error_nomem(err);
         goto cleanup;
@@ -414,8 +424,40 @@ static dc_status write_batch(writer_ctx *x, const dc_batch *in, dc_error *err)
             goto cleanup;
         }
         t = dc_batch_ref(in);
+    } else if (x->keys_only) {
+        dc_array *cols[64];
+        for (int32_t i = 0; i < x->schema->n_fields; i++)
+            cols[i] = in->columns[dc_schema_find(in->schema, x->schema->fields[i].name)];
+        dc_batch *kb = NULL;
+        dc_schema *ks = NULL;
+        dc_field kf[64];
+        for (int32_t i = 0; i < x->schema->n_fields; i++)
+            kf[i] = in->schema->fields[dc_schema_find(in->schema, x->schema->fields[i].name)];
+        ks = dc_schema_new(kf, x->schema->n_fields, NULL);
+        DC_TRY_ALLOC(ks, err);
+        rc = dc_batch_new(&kb, ks, cols, in->length, err);
+        dc_schema_unref(ks);
+        if (rc == DC_OK)
+            rc = dc_tschema_conform_write(&t, kb, x->schema, (dc_consistency)x->cons, err);
+        dc_batch_unref(kb);
+        if (rc != DC_OK)
+            goto cleanup;
     } else {
         DC_TRY(dc_tschema_conform_write(&t, in, x->schema, (dc_consistency)x->cons, err));
+    }
+    if (x->track_keys) {
+        dc_array *kc[64];
+        for (int32_t j = 0; j < x->n_key_cols; j++)
+            kc[j] = t->columns[x->key_cols[j]];
+        if (x->n_hashes + t->length > x->cap_hashes) {
+            int64_t cap = DC_MAX(x->cap_hashes * 2, x->n_hashes + t->length);
+            uint64_t *nh = dc_realloc(x->key_hashes, (size_t)cap * sizeof *nh);
+            DC_TRY_ALLOC(nh, err);
+            x->key_hashes = nh;
+            x->cap_hashes = cap;
+        }
+        DC_TRY(dc_hash_rows(x->key_hashes + x->n_hashes, kc, x->n_key_cols, t->length, err));
+        x->n_hashes += t->length;
     }
     DC_TRY(dc_batch_new(&b, x->file_schema, t->columns, t->length, err));
     if (x->spec.n == 0) {
@@ -436,8 +478,9 @@ cleanup:
 }
 
 /* One add_delta per partition written. */
-static dc_status add_delta_ops(dc_scope *s, const writer_ctx *x, const char *table_id, int64_t vn,
-                               const char *type, bool exclusive, dc_error *err)
+static dc_status add_delta_ops_at(dc_scope *s, const writer_ctx *x, const char *table_id,
+                                  int64_t vn, const char *type, bool exclusive,
+                                  int64_t merged_through, dc_error *err)
 {
     for (int32_t i = 0; i < x->n_parts; i++) {
         const out_file *pf = &x->parts[i];
@@ -448,9 +491,106 @@ static dc_status add_delta_ops(dc_scope *s, const writer_ctx *x, const char *tab
                                "delta_type", type, "files", pf->files);
         if (op && exclusive)
             json_object_set_new(op, "exclusive", json_true());
+        if (op && merged_through >= 0)
+            json_object_set_new(op, "merged_through", json_integer(merged_through));
         DC_RET(dc_scope_add_op(s, op, err));
     }
     return DC_OK;
+}
+
+static dc_status add_delta_ops(dc_scope *s, const writer_ctx *x, const char *table_id, int64_t vn,
+                               const char *type, bool exclusive, dc_error *err)
+{
+    return add_delta_ops_at(s, x, table_id, vn, type, exclusive, -1, err);
+}
+
+/* LSD radix sort of 64-bit values (16 bits a pass); `tmp` holds n values. */
+static void radix_sort_u64(uint64_t *v, uint64_t *tmp, int64_t n, int64_t *count)
+{
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65537 * sizeof *count);
+        for (int64_t i = 0; i < n; i++)
+            count[((v[i] >> shift) & 0xffff) + 1]++;
+        for (int k = 0; k < 65536; k++)
+            count[k + 1] += count[k];
+        for (int64_t i = 0; i < n; i++)
+            tmp[count[(v[i] >> shift) & 0xffff]++] = v[i];
+        uint64_t *t = v;
+        v = tmp;
+        tmp = t;
+    }
+    /* four passes: the sorted values are back in the caller's `v` */
+}
+
+/* Were the write's keys unique? By their 64-bit hashes: a repeated hash (a repeated
+ * key, or very rarely two keys hashing alike) answers no, which is always safe. */
+static dc_status keys_unique(writer_ctx *x, bool *unique, dc_error *err)
+{
+    int64_t n = x->n_hashes;
+    uint64_t *tmp = dc_malloc((size_t)(n + 1) * sizeof *tmp);
+    int64_t *count = dc_malloc(65537 * sizeof *count);
+    if (!tmp || !count) {
+        dc_free(tmp);
+        dc_free(count);
+        return dc_error_nomem(err);
+    }
+    radix_sort_u64(x->key_hashes, tmp, n, count);
+    *unique = true;
+    for (int64_t i = 1; i < n && *unique; i++)
+        if (x->key_hashes[i] == x->key_hashes[i - 1])
+            *unique = false;
+    dc_free(tmp);
+    dc_free(count);
+    return DC_OK;
+}
+
+/* Does the table version hold any file? */
+static bool tv_has_files(const json_t *tv)
+{
+    const char *k;
+    json_t *p;
+    json_object_foreach((json_t *)json_object_get(tv, "partitions"), k, p)
+    {
+        size_t i;
+        json_t *d;
+        json_array_foreach(json_object_get(p, "deltas"), i, d) if (json_array_size(
+            json_object_get(d, "files")) > 0) return true;
+    }
+    return false;
+}
+
+/* The fields of `full` that `in` has (by name), in `full`'s order; keys must all be there. */
+static dc_status carried_schema(dc_schema **out, const dc_schema *full, const dc_schema *in,
+                                bool keys_only, const char *table, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_field *fs = dc_calloc((size_t)full->n_fields + 1, sizeof *fs);
+    int32_t n = 0;
+    if (!fs)
+        return dc_error_nomem(err);
+    for (int32_t i = 0; i < full->n_fields; i++) {
+        const dc_field *f = &full->fields[i];
+        bool key = dc_tfield_is_merge_key(f), has = dc_schema_find(in, f->name) >= 0;
+        if (key && !has) {
+            rc = dc_error_set(err, DC_ESCHEMA,
+                              "the write lacks merge-key column %s of table %s: a MERGE or "
+                              "DELETE finds rows by their merge key",
+                              f->name, table);
+            goto cleanup;
+        }
+        if (has && (key || !keys_only))
+            fs[n++] = *f; /* shallow: dc_schema_new copies */
+    }
+    if (keys_only && n > 64) {
+        rc = dc_error_set(err, DC_EUNSUPPORTED, "at most 64 merge-key columns");
+        goto cleanup;
+    }
+    *out = dc_schema_new(fs, n, &full->metadata);
+    if (!*out)
+        rc = dc_error_nomem(err);
+cleanup:
+    dc_free(fs);
+    return rc;
 }
 
 /* The table schema with each field's id also as PARQUET:field_id (readers of other engines). */
@@ -498,6 +638,7 @@ static void ctx_free(writer_ctx *x)
     dc_free(x->parts);
     dc_part_spec_clear(&x->spec);
     json_decref(x->spec_json);
+    dc_free(x->key_hashes);
     for (int64_t i = 0; i < x->n_written; i++)
         dc_free(x->written[i]);
     dc_free(x->written);
@@ -567,7 +708,7 @@ static dc_status retry_as_add(dc_catalog *c, const char *ns, const char *name,
                               name);
             goto cleanup;
         }
-        DC_TRY(add_delta_ops(&s, x, tid, vn, "add", false, err));
+        DC_TRY(add_delta_ops(&s, x, tid, vn, has_merge_keys(next) ? "upsert" : "add", false, err));
     cleanup:
         rc = dc_scope_end(&s, rc, "auto write (the table was created concurrently)",
                           result ? &result->commit_version : NULL, err);
@@ -590,7 +731,7 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
     dc_scope s = {0};
     dc_table_write_options defaults;
     writer_ctx x;
-    dc_schema *table_schema = NULL, *new_schema = NULL;
+    dc_schema *table_schema = NULL, *new_schema = NULL, *carried = NULL;
     dc_batch *b = NULL;
     char table_id[64] = "";
     memset(&x, 0, sizeof x);
@@ -665,20 +806,22 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
                           (long long)vn);
         goto cleanup;
     }
-    if (opts->mode == DC_WRITE_MERGE || opts->mode == DC_WRITE_DELETE) {
-        if (!has_merge_keys(table_schema)) {
-            rc = dc_error_set(err, DC_EINVALID,
-                              "table %s has no merge keys: write mode %s matches rows by merge "
-                              "key (declare one in the schema, or use ADD/APPEND/REPLACE)",
-                              name, dc_write_mode_name(opts->mode));
-            goto cleanup;
-        }
-        rc = dc_error_set(err, DC_EUNSUPPORTED,
-                          "write mode %s is not available yet in this build (merge keys "
-                          "come with the merge-on-read engine)",
-                          dc_write_mode_name(opts->mode));
+    bool keyed = has_merge_keys(table_schema);
+    if (!keyed && (opts->mode == DC_WRITE_MERGE || opts->mode == DC_WRITE_DELETE)) {
+        rc = dc_error_set(err, DC_EINVALID,
+                          "table %s has no merge keys: write mode %s matches rows by merge "
+                          "key (declare one in the schema, or use ADD/APPEND/REPLACE)",
+                          name, dc_write_mode_name(opts->mode));
         goto cleanup;
     }
+    if (keyed && (opts->mode == DC_WRITE_ADD || opts->mode == DC_WRITE_APPEND)) {
+        rc = dc_error_set(err, DC_EINVALID,
+                          "table %s has merge keys: its rows are written by MERGE (the "
+                          "default), DELETE or REPLACE, not %s",
+                          name, dc_write_mode_name(opts->mode));
+        goto cleanup;
+    }
+    bool deleting = keyed && opts->mode == DC_WRITE_DELETE;
     /* the schema after this write */
     int64_t next_id =
         json_integer_value(json_object_get(json_object_get(tv, "properties"), TV_NEXT_FIELD_ID));
@@ -688,6 +831,8 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
     x.schemaless = dc_tv_schemaless(tv);
     if (x.schemaless) { /* the files keep the data's own schema */
         new_schema = dc_schema_ref(in_schema);
+    } else if (deleting) { /* keys only: the schema does not change */
+        new_schema = dc_schema_ref(table_schema);
     } else {
         DC_TRY(dc_tschema_evolve_for_write(&new_schema, &changed, table_schema, in_schema,
                                            (dc_evolution)dc_tv_evolution(tv),
@@ -706,6 +851,20 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
     x.format = opts->content_type ? opts->content_type : dc_tv_content_type(tv);
     x.o = opts;
     x.schema_id = json_integer_value(json_object_get(json_object_get(tv, "schema"), "schema_id"));
+    /* merge keys: what the files carry, and whether the write can be a base */
+    bool filled = !keyed || creating || opts->mode == DC_WRITE_REPLACE || !tv_has_files(tv);
+    if (keyed) {
+        DC_TRY(carried_schema(&carried, new_schema, in_schema, deleting, name, err));
+        x.keys_only = deleting;
+        if (!filled || deleting) {
+            x.partial = !deleting && carried->n_fields < new_schema->n_fields;
+            x.schema = carried;
+        }
+        x.track_keys = filled && !deleting;
+        for (int32_t i = 0; i < x.schema->n_fields && x.n_key_cols < 64; i++)
+            if (dc_tfield_is_merge_key(&x.schema->fields[i]))
+                x.key_cols[x.n_key_cols++] = i;
+    }
     x.spec_json = json_deep_copy(json_object_get(tv, "partition_spec")); /* NULL: none */
     if (x.spec_json) {
         DC_TRY(dc_part_spec_from_json(&x.spec, x.spec_json, err));
@@ -730,8 +889,25 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
     /* the commit's operations */
     if (opts->mode == DC_WRITE_REPLACE)
         DC_TRY(dc_table_remove_all_ops(&s, table_id, vn, err));
-    DC_TRY(add_delta_ops(&s, &x, table_id, vn, opts->mode == DC_WRITE_APPEND ? "append" : "add",
-                         opts->mode == DC_WRITE_REPLACE, err));
+    if (keyed) {
+        /* A write whose keys are unique into an empty table (or replacing it) is a base:
+         * its rows need no merging. Its emptiness is read: a concurrent write conflicts. */
+        bool unique = false;
+        if (x.track_keys)
+            DC_TRY(keys_unique(&x, &unique, err));
+        int64_t through = -1;
+        if (unique) {
+            if (!creating && opts->mode != DC_WRITE_REPLACE)
+                DC_TRY(dc_stxn_note_read(s.txn->st, table_id, true, err));
+            through = dc_txn_read_version(s.txn);
+        }
+        DC_TRY(add_delta_ops_at(&s, &x, table_id, vn, deleting ? "delete" : "upsert",
+                                opts->mode == DC_WRITE_REPLACE, through, err));
+    } else {
+        DC_TRY(add_delta_ops(&s, &x, table_id, vn,
+                             opts->mode == DC_WRITE_APPEND ? "append" : "add",
+                             opts->mode == DC_WRITE_REPLACE, err));
+    }
     if (result) {
         result->rows = x.rows;
         result->files = x.n_files;
@@ -757,6 +933,7 @@ cleanup:
     ctx_free(&x);
     dc_schema_unref(table_schema);
     dc_schema_unref(new_schema);
+    dc_schema_unref(carried);
     return rc;
 }
 

@@ -105,10 +105,10 @@ static bool conflicts(const footprint *ours, const footprint *theirs)
     case K_APPEND:
         return same_partition && (theirs->k == K_APPEND || theirs->k == K_MERGE);
     case K_REMOVE:
-        /* A compaction folded what it read; a merge or a removal committed since
-         * could be shadowed or removed twice: retry the compaction. */
-        return (theirs->k == K_REMOVE && overlap(ours->paths, theirs->paths)) ||
-               (same_partition && theirs->k == K_MERGE);
+        /* A compaction folded what it read into a delta that stands at its read
+         * version ("merged_through"): merges committed since stay after it. Only
+         * files removed twice conflict. */
+        return theirs->k == K_REMOVE && overlap(ours->paths, theirs->paths);
     default:
         return false;
     }

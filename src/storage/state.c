@@ -232,6 +232,11 @@ static dc_status apply_add_delta(json_t *state, const json_t *op, int64_t versio
         return bad(err, "add_delta", "\"delta_type\" must be add, append, upsert or delete");
     if (!json_is_array(files))
         return bad(err, "add_delta", "\"files\" must be an array");
+    const json_t *through = json_object_get(op, "merged_through");
+    if (through && (!json_is_integer(through) || json_integer_value(through) < 0 ||
+                    json_integer_value(through) >= version))
+        return bad(err, "add_delta",
+                   "\"merged_through\" must be a catalog version before the commit's");
     json_t *parts = json_object_get(tv, "partitions");
     json_t *p = json_object_get(parts, part);
     /* STATE-4: a path at most once in the operation. */
@@ -279,6 +284,8 @@ static dc_status apply_add_delta(json_t *state, const json_t *op, int64_t versio
         return dc_error_nomem(err);
     if (json_is_true(json_object_get(op, "exclusive")))
         json_object_set_new(delta, "exclusive", json_true());
+    if (through)
+        json_object_set(delta, "merged_through", (json_t *)through);
     if (json_array_append_new(deltas, delta) != 0)
         return dc_error_nomem(err);
     json_object_set_new(p, "next_position", json_integer(pos + 1)); /* STATE-3 */

@@ -258,12 +258,12 @@ static void test_prepare_accepts_valid_merge_keys_event_time_and_defaults(void *
 {
     (void)state;
     dc_schema *in = SCH(
-        fld("id", "int64", false, DC_TFIELD_MERGE_KEY, "true", DC_TFIELD_MERGE_ORDER, "descending",
-            END),
+        fld("id", "int64", false, DC_TFIELD_MERGE_KEY, "true", END),
         fld("region", "dictionary<values=string, indices=int32>", false, DC_TFIELD_MERGE_KEY,
             "true", END),
         fld("ts", "timestamp[us]", true, DC_TFIELD_EVENT_TIME, "true", END),
-        fld("qty", "int32", false, DC_TFIELD_PAST_DEFAULT, "0", DC_TFIELD_FUTURE_DEFAULT, "1", END),
+        fld("qty", "int32", false, DC_TFIELD_PAST_DEFAULT, "0", DC_TFIELD_FUTURE_DEFAULT, "1",
+            DC_TFIELD_MERGE_ORDER, "descending", END),
         fld("v", "double", true, DC_TFIELD_MERGE_KEY, "false", END));
     dc_schema *out = NULL;
     int64_t next = 0;
@@ -315,11 +315,11 @@ static void test_prepare_rejects_bad_schemas_naming_the_column(void **state)
                   "\"a\"", "must be \"true\" or \"false\"");
     prepare_fails(SCH(fld("a", "int64", true, DC_TFIELD_EVENT_TIME, "1", END)), DC_EINVALID,
                   "\"a\"", DC_TFIELD_EVENT_TIME);
+    prepare_fails(SCH(fld("a", "int64", false, DC_TFIELD_MERGE_ORDER, "up", END)), DC_EINVALID,
+                  "\"a\"", "\"ascending\" or \"descending\"");
     prepare_fails(SCH(fld("a", "int64", false, DC_TFIELD_MERGE_KEY, "true", DC_TFIELD_MERGE_ORDER,
-                          "up", END)),
-                  DC_EINVALID, "\"a\"", "\"ascending\" or \"descending\"");
-    prepare_fails(SCH(fld("a", "int64", false, DC_TFIELD_MERGE_ORDER, "ascending", END)),
-                  DC_EINVALID, "\"a\" has a merge order but is not a merge key", NULL);
+                          "ascending", END)),
+                  DC_EINVALID, "\"a\" is a merge key and has a merge order", NULL);
     prepare_fails(SCH(fld("when", "string", true, DC_TFIELD_EVENT_TIME, "true", END)), DC_EINVALID,
                   "\"when\" of type string cannot be the event time", NULL);
     prepare_fails(SCH(fld("t1", "timestamp[s]", true, DC_TFIELD_EVENT_TIME, "true", END),
@@ -807,9 +807,9 @@ static void test_conform_read_rejects_required_columns_it_cannot_fill(void **sta
 
 static dc_schema *upd_table(int64_t *next)
 {
-    dc_schema *in = SCH(fld("id", "int32", false, DC_TFIELD_MERGE_KEY, "true",
-                            DC_TFIELD_MERGE_ORDER, "ascending", END),
-                        fld("name", "string", true, NOMD), fld("qty", "int32", true, NOMD),
+    dc_schema *in = SCH(fld("id", "int32", false, DC_TFIELD_MERGE_KEY, "true", END),
+                        fld("name", "string", true, NOMD),
+                        fld("qty", "int32", true, DC_TFIELD_MERGE_ORDER, "ascending", END),
                         fld("price", "double", false, NOMD));
     dc_schema *t = NULL;
     DC_ASSERT_OK(dc_tschema_prepare(&t, in, next, NULL));
@@ -1023,6 +1023,7 @@ static void test_updates_incompatible_changes_apply_when_allowed(void **state)
     assert_string_equal(type_of(out, 1), "int16");
     assert_false(out->fields[1].nullable);
     assert_true(dc_tfield_is_merge_key(&out->fields[1]));
+    assert_null(md(out, 1, DC_TFIELD_MERGE_ORDER)); /* a key orders nothing */
     assert_string_equal(out->fields[3].name, "name");
     /* the dropped column's id 2 is never reused */
     assert_string_equal(md(out, 3, DC_TFIELD_ID), "5");

@@ -1,0 +1,409 @@
+/*
+ * test_merge.c: tables with merge keys: MERGE (upsert, partial updates),
+ * DELETE, the ordering rules (merge_order, event time, last write), REPLACE
+ * dedupe, merged reads with filters and time travel, and the errors. Rows are
+ * given as JSON Lines; results are compared as text, sorted by the first column.
+ */
+#include "testutil.h"
+
+#include <deltacat/table.h>
+
+#include "catalog/engine_int.h"
+#include "catalog/tschema_int.h"
+#include "formats/formats_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int seq;
+
+static dc_catalog *open_cat(void)
+{
+    char url[64];
+    snprintf(url, sizeof url, "mem://merge-test-%d", ++seq);
+    dc_catalog *c;
+    dc_catalog_options o = {.create = true};
+    DC_ASSERT_OK(dc_catalog_open(&c, url, &o, NULL));
+    return c;
+}
+
+/* A reader over JSON Lines text. */
+static dc_reader *jrows(const char *text)
+{
+    dc_input *in;
+    dc_reader *r;
+    dc_read_options ro;
+    DC_ASSERT_OK(dc_input_open_memory(&in, text, (int64_t)strlen(text), true, "rows.jsonl", NULL));
+    dc_read_options_init(&ro, DC_FORMAT_JSONL);
+    DC_ASSERT_OK(dc_jsonl_reader_open(&r, in, &ro, NULL));
+    return r;
+}
+
+static dc_status put(dc_catalog *c, const char *table, const char *text, dc_write_mode mode,
+                     const dc_table_options *create, dc_error *e)
+{
+    dc_table_write_options o;
+    dc_table_write_options_init(&o);
+    o.mode = mode;
+    o.create = create;
+    dc_reader *r = jrows(text);
+    dc_status rc = dc_table_write(c, NULL, NULL, table, r, &o, NULL, e);
+    dc_reader_free(r);
+    return rc;
+}
+
+static void put_ok(dc_catalog *c, const char *table, const char *text, dc_write_mode mode,
+                   const dc_table_options *create)
+{
+    dc_error e;
+    if (put(c, table, text, mode, create, &e) != DC_OK)
+        fail_msg("write %s: %s", table, e.message);
+}
+
+/* The rows of a read as "a|b|c;a|b|c", sorted by the first column (then the text). */
+static int row_cmp(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    long long u = strtoll(x, NULL, 10), v = strtoll(y, NULL, 10);
+    if (u != v)
+        return u < v ? -1 : 1;
+    return strcmp(x, y);
+}
+
+static char *rows_of(dc_reader *r)
+{
+    dc_error e;
+    char **rows = NULL;
+    int64_t n = 0;
+    for (;;) {
+        dc_batch *b;
+        if (dc_reader_next(r, &b, &e) != DC_OK)
+            fail_msg("read: %s", e.message);
+        if (!b)
+            break;
+        for (int64_t i = 0; i < b->length; i++) {
+            dc_strbuf s;
+            dc_strbuf_init(&s);
+            for (int32_t k = 0; k < b->schema->n_fields; k++) {
+                char *v = dc_value_to_text(b->columns[k], i, false);
+                dc_strbuf_printf(&s, "%s%s", k ? "|" : "", v ? v : "null");
+                dc_free(v);
+            }
+            rows = dc_realloc(rows, (size_t)(n + 1) * sizeof *rows);
+            rows[n++] = dc_strbuf_detach(&s);
+        }
+        dc_batch_unref(b);
+    }
+    if (n > 1)
+        qsort(rows, (size_t)n, sizeof *rows, row_cmp);
+    dc_strbuf s;
+    dc_strbuf_init(&s);
+    for (int64_t i = 0; i < n; i++) {
+        dc_strbuf_printf(&s, "%s%s", i ? ";" : "", rows[i]);
+        dc_free(rows[i]);
+    }
+    dc_free(rows);
+    return dc_strbuf_detach(&s);
+}
+
+static char *read_all(dc_catalog *c, dc_txn *t, const char *table,
+                      const dc_table_read_options *o)
+{
+    dc_reader *r;
+    dc_error e;
+    if (dc_table_read(c, t, NULL, table, o, &r, &e) != DC_OK)
+        fail_msg("read %s: %s", table, e.message);
+    char *s = rows_of(r);
+    dc_reader_free(r);
+    return s;
+}
+
+#define ASSERT_ROWS(c, table, expect)                                                              \
+    do {                                                                                           \
+        char *got_ = read_all(c, NULL, table, NULL);                                               \
+        assert_string_equal(got_, expect);                                                         \
+        dc_free(got_);                                                                             \
+    } while (0)
+
+static const char *const USER_KEY[] = {"user_id"};
+
+static void opts_keyed(dc_table_options *t, const char *const *keys, int32_t n)
+{
+    dc_table_options_init(t);
+    t->merge_keys = keys;
+    t->n_merge_keys = n;
+}
+
+/* Seed 000, "Live Feature Enrichment": merge with new columns, then delete. */
+static void test_feature_enrichment(void **state)
+{
+    dc_catalog *c = open_cat();
+    dc_table_options t;
+    opts_keyed(&t, USER_KEY, 1);
+    put_ok(c, "users",
+           "{\"user_id\":1,\"name\":\"Jim\"}\n{\"user_id\":2,\"name\":\"Dinah\"}\n"
+           "{\"user_id\":3,\"name\":\"Bob\"}\n",
+           DC_WRITE_AUTO, &t);
+    ASSERT_ROWS(c, "users", "1|Jim;2|Dinah;3|Bob");
+    /* AUTO on a table with merge keys is a MERGE; new columns evolve the schema */
+    put_ok(c, "users",
+           "{\"user_id\":1,\"name\":\"Cheshire\",\"age\":3,\"job\":\"Tour Guide\"}\n"
+           "{\"user_id\":3,\"name\":\"Felix\",\"age\":2,\"job\":\"Drifter\"}\n"
+           "{\"user_id\":4,\"name\":\"Tom\",\"age\":5,\"job\":\"Housekeeper\"}\n"
+           "{\"user_id\":5,\"name\":\"Simpkin\",\"age\":12,\"job\":\"Mouser\"}\n"
+           "{\"user_id\":6,\"name\":\"Delta\",\"age\":4,\"job\":\"Engineer\"}\n",
+           DC_WRITE_AUTO, NULL);
+    ASSERT_ROWS(c, "users",
+                "1|Cheshire|3|Tour Guide;2|Dinah|null|null;3|Felix|2|Drifter;"
+                "4|Tom|5|Housekeeper;5|Simpkin|12|Mouser;6|Delta|4|Engineer");
+    put_ok(c, "users", "{\"user_id\":3}\n{\"user_id\":5}\n", DC_WRITE_DELETE, NULL);
+    ASSERT_ROWS(c, "users",
+                "1|Cheshire|3|Tour Guide;2|Dinah|null|null;4|Tom|5|Housekeeper;"
+                "6|Delta|4|Engineer");
+    /* a deleted key comes back with a later merge */
+    put_ok(c, "users", "{\"user_id\":3,\"name\":\"Felix II\"}\n", DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "users",
+                "1|Cheshire|3|Tour Guide;2|Dinah|null|null;3|Felix II|null|null;"
+                "4|Tom|5|Housekeeper;6|Delta|4|Engineer");
+    dc_catalog_close(c);
+}
+
+/* Seed 000's finance example: a MERGE of some columns keeps the others. */
+static void test_partial_updates_keep_other_columns(void **state)
+{
+    dc_catalog *c = open_cat();
+    dc_table_options t;
+    opts_keyed(&t, USER_KEY, 1);
+    put_ok(c, "fin",
+           "{\"user_id\":1,\"pay\":0.5,\"method\":\"credit\"}\n"
+           "{\"user_id\":2,\"pay\":0.5,\"method\":\"cash\"}\n"
+           "{\"user_id\":3,\"pay\":0.5,\"method\":\"paypal\"}\n",
+           DC_WRITE_AUTO, &t);
+    put_ok(c, "fin", "{\"user_id\":1,\"pay\":25.98}\n{\"user_id\":3,\"pay\":7.98}\n",
+           DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "fin", "1|25.98|credit;2|0.5|cash;3|7.98|paypal");
+    /* an explicit null stays null; a new key gets null for what it lacks */
+    put_ok(c, "fin",
+           "{\"user_id\":2,\"method\":null,\"pay\":1.0}\n{\"user_id\":9,\"pay\":3.0}\n",
+           DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "fin", "1|25.98|credit;2|1.0|null;3|7.98|paypal;9|3.0|null");
+    /* a filter sees merged rows: user 3's method is from the base, pay from the merge */
+    dc_table_read_options ro;
+    dc_table_read_options_init(&ro);
+    ro.filter = "pay > 5 and method = 'paypal'";
+    char *got = read_all(c, NULL, "fin", &ro);
+    assert_string_equal(got, "3|7.98|paypal");
+    dc_free(got);
+    ro.filter = "pay < 2";
+    const char *cols[] = {"user_id"};
+    ro.columns = cols;
+    ro.n_columns = 1;
+    got = read_all(c, NULL, "fin", &ro);
+    assert_string_equal(got, "2");
+    dc_free(got);
+    dc_catalog_close(c);
+}
+
+/* Future defaults fill what an inserted row lacks. */
+static void test_future_default_for_new_keys(void **state)
+{
+    dc_catalog *c = open_cat();
+    dc_table_options t;
+    opts_keyed(&t, USER_KEY, 1);
+    put_ok(c, "f", "{\"user_id\":1,\"pay\":1.5,\"method\":\"cash\"}\n", DC_WRITE_AUTO, &t);
+    dc_schema_update u = {.kind = DC_SU_SET_FUTURE_DEFAULT, .column = "pay", .text = "0.25"};
+    DC_ASSERT_OK(dc_table_update_schema(c, NULL, NULL, "f", &u, 1, false, NULL));
+    put_ok(c, "f", "{\"user_id\":2,\"method\":\"card\"}\n{\"user_id\":1,\"method\":\"gold\"}\n",
+           DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "f", "1|1.5|gold;2|0.25|card");
+    dc_catalog_close(c);
+}
+
+static void test_deletes_of_absent_keys_and_multi_column_keys(void **state)
+{
+    dc_catalog *c = open_cat();
+    static const char *const K2[] = {"a", "b"};
+    dc_table_options t;
+    opts_keyed(&t, K2, 2);
+    put_ok(c, "m",
+           "{\"a\":1,\"b\":\"x\",\"v\":10}\n{\"a\":1,\"b\":\"y\",\"v\":11}\n"
+           "{\"a\":2,\"b\":\"x\",\"v\":12}\n",
+           DC_WRITE_AUTO, &t);
+    put_ok(c, "m", "{\"a\":1,\"b\":\"y\",\"v\":21}\n{\"a\":2,\"b\":\"y\",\"v\":22}\n",
+           DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "m", "1|x|10;1|y|21;2|x|12;2|y|22");
+    /* (1, z) and (7, x) are absent: nothing happens; extra columns of a delete are ignored */
+    put_ok(c, "m",
+           "{\"a\":1,\"b\":\"z\"}\n{\"a\":7,\"b\":\"x\"}\n{\"a\":2,\"b\":\"x\",\"v\":999}\n",
+           DC_WRITE_DELETE, NULL);
+    ASSERT_ROWS(c, "m", "1|x|10;1|y|21;2|y|22");
+    dc_catalog_close(c);
+}
+
+/* Several rows of one key: last write wins, within a write and across deltas. */
+static void test_last_write_wins(void **state)
+{
+    dc_catalog *c = open_cat();
+    dc_table_options t;
+    opts_keyed(&t, USER_KEY, 1);
+    put_ok(c, "l", "{\"user_id\":1,\"v\":\"a\"}\n{\"user_id\":1,\"v\":\"b\"}\n", DC_WRITE_AUTO,
+           &t);
+    ASSERT_ROWS(c, "l", "1|b");
+    put_ok(c, "l", "{\"user_id\":1,\"v\":\"c\"}\n{\"user_id\":2,\"v\":\"d\"}\n"
+                   "{\"user_id\":1,\"v\":\"e\"}\n",
+           DC_WRITE_MERGE, NULL);
+    put_ok(c, "l", "{\"user_id\":2,\"v\":\"f\"}\n", DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "l", "1|e;2|f");
+    /* REPLACE dedupes its input by the same rule */
+    put_ok(c, "l", "{\"user_id\":5,\"v\":\"x\"}\n{\"user_id\":5,\"v\":\"y\"}\n",
+           DC_WRITE_REPLACE, NULL);
+    ASSERT_ROWS(c, "l", "5|y");
+    dc_catalog_close(c);
+}
+
+/* A table whose schema declares ordering attributes (set on the fields' metadata). */
+static void create_ordered(dc_catalog *c, const char *table, const char *order_col,
+                           const char *order, const char *event_col)
+{
+    dc_reader *r = jrows("{\"id\":1,\"v\":\"s\",\"ver\":1,\"ts\":1}\n");
+    const dc_schema *in = dc_reader_schema(r);
+    dc_field f[4];
+    for (int32_t i = 0; i < in->n_fields; i++) {
+        DC_ASSERT_OK(dc_field_copy(&f[i], &in->fields[i]));
+        if (!strcmp(f[i].name, "id")) {
+            f[i].nullable = false;
+            DC_ASSERT_OK(dc_metadata_set(&f[i].metadata, DC_TFIELD_MERGE_KEY, "true"));
+        }
+        if (order_col && !strcmp(f[i].name, order_col))
+            DC_ASSERT_OK(dc_metadata_set(&f[i].metadata, DC_TFIELD_MERGE_ORDER, order));
+        if (event_col && !strcmp(f[i].name, event_col))
+            DC_ASSERT_OK(dc_metadata_set(&f[i].metadata, DC_TFIELD_EVENT_TIME, "true"));
+    }
+    dc_schema *s = dc_schema_new(f, in->n_fields, NULL);
+    dc_table_options t;
+    dc_table_options_init(&t);
+    t.schema = s;
+    DC_ASSERT_OK(dc_table_create(c, NULL, NULL, table, &t, NULL));
+    dc_schema_unref(s);
+    for (int32_t i = 0; i < in->n_fields; i++)
+        dc_field_clear(&f[i]);
+    dc_reader_free(r);
+}
+
+
+static void test_merge_order_and_event_time(void **state)
+{
+    dc_catalog *c = open_cat();
+    /* ascending keeps the least, whatever the write order; ties: the last write */
+    create_ordered(c, "asc", "ver", "ascending", NULL);
+    put_ok(c, "asc", "{\"id\":1,\"v\":\"a\",\"ver\":5,\"ts\":0}\n{\"id\":1,\"v\":\"b\",\"ver\":3,\"ts\":0}\n",
+           DC_WRITE_MERGE, NULL);
+    put_ok(c, "asc", "{\"id\":1,\"v\":\"c\",\"ver\":4,\"ts\":0}\n{\"id\":2,\"v\":\"d\",\"ver\":1,\"ts\":0}\n",
+           DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "asc", "1|b|3|0;2|d|1|0");
+    put_ok(c, "asc", "{\"id\":1,\"v\":\"tie\",\"ver\":3,\"ts\":0}\n", DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "asc", "1|tie|3|0;2|d|1|0");
+    /* descending keeps the greatest */
+    create_ordered(c, "desc", "ver", "descending", NULL);
+    put_ok(c, "desc", "{\"id\":1,\"v\":\"a\",\"ver\":5,\"ts\":0}\n", DC_WRITE_MERGE, NULL);
+    put_ok(c, "desc", "{\"id\":1,\"v\":\"b\",\"ver\":3,\"ts\":0}\n{\"id\":1,\"v\":\"c\",\"ver\":9,\"ts\":0}\n"
+                      "{\"id\":1,\"v\":\"d\",\"ver\":7,\"ts\":0}\n",
+           DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "desc", "1|c|9|0");
+    /* event time: the latest wins */
+    create_ordered(c, "ev", NULL, NULL, "ts");
+    put_ok(c, "ev", "{\"id\":1,\"v\":\"late\",\"ver\":0,\"ts\":200}\n", DC_WRITE_MERGE, NULL);
+    put_ok(c, "ev", "{\"id\":1,\"v\":\"early\",\"ver\":0,\"ts\":100}\n", DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "ev", "1|late|0|200");
+    /* merge_order takes precedence over event time */
+    create_ordered(c, "both", "ver", "ascending", "ts");
+    put_ok(c, "both", "{\"id\":1,\"v\":\"low-ver\",\"ver\":1,\"ts\":1}\n", DC_WRITE_MERGE, NULL);
+    put_ok(c, "both", "{\"id\":1,\"v\":\"late\",\"ver\":2,\"ts\":999}\n", DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "both", "1|low-ver|1|1");
+    /* a delete removes whatever came before it, ordering or not */
+    put_ok(c, "both", "{\"id\":1}\n", DC_WRITE_DELETE, NULL);
+    ASSERT_ROWS(c, "both", "");
+    dc_catalog_close(c);
+}
+
+static void test_time_travel_sees_each_merge(void **state)
+{
+    dc_catalog *c = open_cat();
+    dc_table_options t;
+    opts_keyed(&t, USER_KEY, 1);
+    put_ok(c, "tt", "{\"user_id\":1,\"v\":\"a\"}\n{\"user_id\":2,\"v\":\"b\"}\n", DC_WRITE_AUTO,
+           &t);
+    int64_t v1;
+    DC_ASSERT_OK(dc_catalog_latest_version(c, &v1, NULL));
+    put_ok(c, "tt", "{\"user_id\":1,\"v\":\"A\"}\n", DC_WRITE_MERGE, NULL);
+    put_ok(c, "tt", "{\"user_id\":2}\n", DC_WRITE_DELETE, NULL);
+    dc_txn *x;
+    dc_txn_options to = {.as_of_version = v1};
+    DC_ASSERT_OK(dc_txn_begin(&x, c, &to, NULL));
+    char *got = read_all(c, x, "tt", NULL);
+    assert_string_equal(got, "1|a;2|b");
+    dc_free(got);
+    dc_txn_abort(x);
+    to.as_of_version = v1 + 1;
+    DC_ASSERT_OK(dc_txn_begin(&x, c, &to, NULL));
+    got = read_all(c, x, "tt", NULL);
+    assert_string_equal(got, "1|A;2|b");
+    dc_free(got);
+    dc_txn_abort(x);
+    ASSERT_ROWS(c, "tt", "1|A");
+    dc_catalog_close(c);
+}
+
+static void test_errors_change_nothing(void **state)
+{
+    dc_catalog *c = open_cat();
+    dc_error e;
+    dc_table_options t;
+    opts_keyed(&t, USER_KEY, 1);
+    put_ok(c, "e", "{\"user_id\":1,\"v\":\"a\"}\n", DC_WRITE_AUTO, &t);
+    int64_t before, after;
+    DC_ASSERT_OK(dc_catalog_latest_version(c, &before, NULL));
+    assert_int_equal(put(c, "e", "{\"user_id\":2,\"v\":\"b\"}\n", DC_WRITE_ADD, NULL, &e),
+                     DC_EINVALID);
+    assert_non_null(strstr(e.message, "merge keys"));
+    assert_int_equal(put(c, "e", "{\"user_id\":2,\"v\":\"b\"}\n", DC_WRITE_APPEND, NULL, &e),
+                     DC_EINVALID);
+    assert_int_equal(put(c, "e", "{\"v\":\"b\"}\n", DC_WRITE_MERGE, NULL, &e), DC_ESCHEMA);
+    assert_non_null(strstr(e.message, "user_id"));
+    assert_int_equal(put(c, "e", "{\"v\":\"b\"}\n", DC_WRITE_DELETE, NULL, &e), DC_ESCHEMA);
+    assert_non_null(strstr(e.message, "merge-key column user_id"));
+    assert_int_equal(put(c, "e", "{\"user_id\":null,\"v\":\"b\"}\n{\"user_id\":3,\"v\":\"c\"}\n",
+                         DC_WRITE_MERGE, NULL, &e),
+                     DC_ESCHEMA);
+    DC_ASSERT_OK(dc_catalog_latest_version(c, &after, NULL));
+    assert_int_equal(before, after);
+    ASSERT_ROWS(c, "e", "1|a");
+    /* merge keys that are not columns, and on a table without a schema */
+    static const char *const BAD[] = {"nope"};
+    dc_table_options b;
+    opts_keyed(&b, BAD, 1);
+    assert_int_equal(put(c, "e2", "{\"user_id\":1}\n", DC_WRITE_AUTO, &b, &e), DC_EINVALID);
+    assert_non_null(strstr(e.message, "merge key nope is not a column"));
+    assert_int_equal(dc_table_create(c, NULL, NULL, "e3", &b, &e), DC_EINVALID);
+    assert_non_null(strstr(e.message, "merge keys need a schema"));
+    /* MERGE on a table without merge keys */
+    put_ok(c, "plain", "{\"x\":1}\n", DC_WRITE_AUTO, NULL);
+    assert_int_equal(put(c, "plain", "{\"x\":1}\n", DC_WRITE_MERGE, NULL, &e), DC_EINVALID);
+    assert_non_null(strstr(e.message, "no merge keys"));
+    dc_catalog_close(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_feature_enrichment),
+        cmocka_unit_test(test_partial_updates_keep_other_columns),
+        cmocka_unit_test(test_future_default_for_new_keys),
+        cmocka_unit_test(test_deletes_of_absent_keys_and_multi_column_keys),
+        cmocka_unit_test(test_last_write_wins),
+        cmocka_unit_test(test_merge_order_and_event_time),
+        cmocka_unit_test(test_time_travel_sees_each_merge),
+        cmocka_unit_test(test_errors_change_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
