@@ -264,6 +264,9 @@ typedef struct dc_write_result {
     bool created;           /**< the write created the table */
     bool schema_changed;    /**< the write evolved the schema */
     int64_t commit_version; /**< the catalog version committed (0 inside a caller's txn) */
+    /** the table's compaction policy compacted it after the commit (its own commit);
+     *  a compaction that fails leaves the write committed and says nothing */
+    bool compacted;
 } dc_write_result;
 
 /**
@@ -280,6 +283,48 @@ dc_status dc_table_write_files(dc_catalog *c, dc_txn *txn, const char *ns, const
                                const char *const *paths, int32_t n_paths,
                                const dc_table_write_options *opts, dc_write_result *result,
                                dc_error *err);
+
+/* ---- compaction ------------------------------------------------------------------- */
+
+/**
+ * Compaction folds a table version's files into new files of the target size:
+ * on a table with merge keys, the base files and every outstanding MERGE and
+ * DELETE become merged base files (one row per key); on other tables, small
+ * files are concatenated in read order (an APPEND table keeps its order). It
+ * commits in its own transaction (or the caller's) a removal of the files it
+ * read and a delta that stands at the version it read ("merged_through"), so a
+ * write committed while it ran is neither lost nor a conflict: it stays after
+ * the compacted rows. Only a concurrent compaction, REPLACE, truncate, schema
+ * change or drop of the table conflicts (DC_ECONFLICT: run it again). Earlier
+ * versions keep reading the old files until they are collected.
+ *
+ * Policy (table properties, strings): "compaction.mode" = "auto" (the default
+ * for tables with merge keys: a write that leaves more than
+ * "compaction.max_deltas" (default 16) outstanding deltas, or outstanding rows
+ * over "compaction.max_ratio" (default 0.5) times the base rows, compacts right
+ * after its commit; for other tables, more than max_deltas small files), "sync"
+ * (after every write, as DeltaCAT does), or "off" (only on demand; the default
+ * for tables without merge keys).
+ */
+typedef struct dc_compact_options {
+    int64_t target_file_rows;  /**< 0: the write default (4 Mi) */
+    int64_t target_file_bytes; /**< 0: the write default (128 MiB) */
+    int64_t table_version;     /**< 0: the current one */
+    bool if_needed;            /**< only when the table's policy asks for it */
+} dc_compact_options;
+
+typedef struct dc_compact_result {
+    bool compacted;    /**< false: nothing to fold (or the policy said no) */
+    int64_t files_in;  /**< files folded */
+    int64_t deltas_in; /**< outstanding MERGE/DELETE deltas folded */
+    int64_t rows_out, files_out, bytes_out;
+    int64_t commit_version; /**< 0 inside a caller's transaction */
+} dc_compact_result;
+
+/** Compact a table now (`opts` and `result` may be NULL). */
+dc_status dc_table_compact(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                           const dc_compact_options *opts, dc_compact_result *result,
+                           dc_error *err);
 
 /* ---- staged writes ---------------------------------------------------------------- */
 

@@ -38,6 +38,7 @@ typedef struct dc_scope {
     dc_catalog *c;
     dc_txn *txn;
     bool own;
+    bool quiet; /* reads are not noted for conflict checks (a compaction's) */
 } dc_scope;
 
 dc_status dc_scope_begin(dc_scope *s, dc_catalog *c, dc_txn *txn, dc_error *err);
@@ -98,6 +99,10 @@ dc_status dc_parquet_file_stats(dc_fs *fs, const char *path, const dc_schema *sc
                                 dc_error *err);
 
 /* Reads: what a table reader did (tests). false when r is not a table reader. */
+/* dc_table_read without noting the read for conflict checks: a compaction folds
+ * what it reads, and what commits meanwhile stays after its delta. */
+dc_status dc_table_read_quiet(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                              const dc_table_read_options *opts, dc_reader **out, dc_error *err);
 bool dc_table_reader_stats(const dc_reader *r, int64_t *files_opened, int64_t *row_groups_read);
 
 struct dc_part_spec;

@@ -8,7 +8,7 @@
 /* ---- the key map ---------------------------------------------------------------- */
 
 /* A key's row: chunk index in the high 24 bits, row in the low 40. */
-#define REF_ROW_BITS 40
+#define REF_ROW_BITS    40
 #define REF(chunk, row) (((uint64_t)(chunk) << REF_ROW_BITS) | (uint64_t)(row))
 
 struct dc_keymap {
@@ -98,8 +98,8 @@ static int64_t find(const dc_keymap *m, dc_array *const *keys, int64_t row, uint
         if (m->key_hash[id] == h) {
             uint64_t ref = m->key_ref[id];
             dc_array *const *ck = &m->chunks[(int64_t)(ref >> REF_ROW_BITS) * m->nk];
-            if (dc_rows_equal(ck, (int64_t)(ref & ((UINT64_C(1) << REF_ROW_BITS) - 1)), keys,
-                              row, m->nk))
+            if (dc_rows_equal(ck, (int64_t)(ref & ((UINT64_C(1) << REF_ROW_BITS) - 1)), keys, row,
+                              m->nk))
                 return id;
         }
         s = (s + 1) & m->mask;
@@ -237,10 +237,10 @@ struct dc_merge {
     int64_t *key_first, *key_last; /* per key id */
     int64_t cap_key;
     /* made when reading starts */
-    int64_t *key_cand;    /* first record after the key's last delete, -1: none */
-    uint8_t *key_killed;  /* a delete removed what came before (the base row too) */
-    uint8_t *key_seen;    /* a base row had the key */
-    dc_array **T;         /* per column: every tail record, then the default row */
+    int64_t *key_cand;   /* first record after the key's last delete, -1: none */
+    uint8_t *key_killed; /* a delete removed what came before (the base row too) */
+    uint8_t *key_seen;   /* a base row had the key */
+    dc_array **T;        /* per column: every tail record, then the default row */
 };
 
 void dc_merge_free(dc_merge *m)
@@ -296,8 +296,8 @@ dc_status dc_merge_new(dc_merge **out, const dc_merge_spec *spec, dc_error *err)
         memcpy(m->keep_greatest, spec->keep_greatest, (size_t)m->no * sizeof *m->keep_greatest);
     }
     for (int32_t c = 0; c < m->nc; c++)
-        m->defaults[c] = spec->defaults && spec->defaults[c] ? dc_array_ref(spec->defaults[c])
-                                                             : NULL;
+        m->defaults[c] =
+            spec->defaults && spec->defaults[c] ? dc_array_ref(spec->defaults[c]) : NULL;
     DC_TRY(dc_keymap_new(&m->km, m->nk, err));
     *out = m;
     m = NULL;
@@ -356,8 +356,7 @@ dc_status dc_merge_add(dc_merge *m, const dc_batch *b, const bool *carried, bool
     DC_TRY(dc_keymap_add(m->km, keys, b->length, ids, NULL, err));
     int64_t cap_src = m->cap_rec, cap_next = m->cap_rec;
     DC_TRY(grow((void **)&m->rec_src, &cap_src, m->n_rec + b->length, sizeof *m->rec_src, err));
-    DC_TRY(grow((void **)&m->rec_next, &cap_next, m->n_rec + b->length, sizeof *m->rec_next,
-                err));
+    DC_TRY(grow((void **)&m->rec_next, &cap_next, m->n_rec + b->length, sizeof *m->rec_next, err));
     m->cap_rec = DC_MIN(cap_src, cap_next);
     int64_t nkeys = dc_keymap_size(m->km), capf = m->cap_key, capl = m->cap_key;
     DC_TRY(grow((void **)&m->key_first, &capf, nkeys, sizeof *m->key_first, err));
@@ -446,8 +445,8 @@ typedef struct mreader {
     int64_t skip, left;
     int64_t *ids, cap_ids;
     int64_t *cands, cap_cands;
-    int64_t *src;           /* nc: each column's source (-1 base, else a T row) */
-    int64_t *idx, *patch;   /* nc * cap_rows */
+    int64_t *src;         /* nc: each column's source (-1 base, else a T row) */
+    int64_t *idx, *patch; /* nc * cap_rows */
     int64_t cap_rows;
 } mreader;
 

@@ -53,7 +53,7 @@ typedef struct dc_merge_spec {
     const dc_schema *schema; /* every column the merge handles (keys and ordering included) */
     const int32_t *keys;     /* merge-key columns (indexes into schema) */
     int32_t n_keys;
-    const int32_t *order; /* ordering columns, most significant first */
+    const int32_t *order;      /* ordering columns, most significant first */
     const bool *keep_greatest; /* per ordering column: the greatest value wins (else the least) */
     int32_t n_order;
     /* per column: a 1-row array of what a new row lacking it holds (NULL: null) */
@@ -75,7 +75,7 @@ typedef struct dc_merge_read {
     const dc_schema *out_schema; /* the columns given (a subset of spec->schema, by name) */
     int64_t offset, limit;       /* limit < 0: none */
     int64_t batch_rows;
-    void *hold;                  /* freed with hold_free when the reader is */
+    void *hold; /* freed with hold_free when the reader is */
     void (*hold_free)(void *);
 } dc_merge_read;
 

@@ -411,7 +411,8 @@ static dc_status setup_read(read_setup *rs, dc_scope *s, const char *ns, const c
     DC_TRY(dc_table_resolve(s, ns, name, &id, &t, err));
     rs->table_id = dc_strdup(id);
     DC_TRY_ALLOC(rs->table_id, err);
-    DC_TRY(dc_stxn_note_read(s->txn->st, id, true, err));
+    if (!s->quiet)
+        DC_TRY(dc_stxn_note_read(s->txn->st, id, true, err));
     rs->catalog_version = dc_txn_read_version(s->txn);
     const json_t *tv = dc_table_version_obj(t, o->table_version, &rs->table_version);
     if (!tv) {
@@ -1371,8 +1372,9 @@ cleanup:
     return rc;
 }
 
-dc_status dc_table_read(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
-                        const dc_table_read_options *opts, dc_reader **out, dc_error *err)
+static dc_status read_impl(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                           const dc_table_read_options *opts, bool quiet, dc_reader **out,
+                           dc_error *err)
 {
     dc_status rc = DC_OK;
     dc_scope s = {0};
@@ -1387,6 +1389,7 @@ dc_status dc_table_read(dc_catalog *c, dc_txn *txn, const char *ns, const char *
         return dc_error_set(err, DC_EINVALID, "the offset must be >= 0, not %lld",
                             (long long)opts->offset);
     DC_TRY(dc_scope_begin(&s, c, txn, err));
+    s.quiet = quiet;
     {
         const json_t *t;
         DC_TRY(dc_table_resolve(&s, ns, name, NULL, &t, err));
@@ -1422,6 +1425,18 @@ cleanup:
     if (s.txn)
         dc_scope_drop(&s); /* the reader holds the file list, not the transaction */
     return rc;
+}
+
+dc_status dc_table_read(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                        const dc_table_read_options *opts, dc_reader **out, dc_error *err)
+{
+    return read_impl(c, txn, ns, name, opts, false, out, err);
+}
+
+dc_status dc_table_read_quiet(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                              const dc_table_read_options *opts, dc_reader **out, dc_error *err)
+{
+    return read_impl(c, txn, ns, name, opts, true, out, err);
 }
 
 /* ---- plans ---- */

@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #define DEFAULT_FILE_ROWS  (INT64_C(4) << 20)
 #define DEFAULT_FILE_BYTES (INT64_C(128) << 20)
@@ -167,12 +168,12 @@ typedef struct writer_ctx {
     int64_t rows, bytes;
     int64_t schema_id;
     /* tables with merge keys */
-    bool keys_only;        /* DELETE: the input's key columns are written, the rest dropped */
-    bool partial;          /* MERGE carrying some of the columns (file entries say so) */
-    bool track_keys;       /* hash every key written: are the write's keys unique? */
-    uint64_t *key_hashes;  /* one per row written */
+    bool keys_only;       /* DELETE: the input's key columns are written, the rest dropped */
+    bool partial;         /* MERGE carrying some of the columns (file entries say so) */
+    bool track_keys;      /* hash every key written: are the write's keys unique? */
+    uint64_t *key_hashes; /* one per row written */
     int64_t n_hashes, cap_hashes;
-    int32_t key_cols[64];  /* merge-key columns of x->schema */
+    int32_t key_cols[64]; /* merge-key columns of x->schema */
     int32_t n_key_cols;
 } writer_ctx;
 
@@ -553,8 +554,8 @@ static bool tv_has_files(const json_t *tv)
     {
         size_t i;
         json_t *d;
-        json_array_foreach(json_object_get(p, "deltas"), i, d) if (json_array_size(
-            json_object_get(d, "files")) > 0) return true;
+        json_array_foreach(json_object_get(p, "deltas"), i,
+                           d) if (json_array_size(json_object_get(d, "files")) > 0) return true;
     }
     return false;
 }
@@ -904,8 +905,7 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
         DC_TRY(add_delta_ops_at(&s, &x, table_id, vn, deleting ? "delete" : "upsert",
                                 opts->mode == DC_WRITE_REPLACE, through, err));
     } else {
-        DC_TRY(add_delta_ops(&s, &x, table_id, vn,
-                             opts->mode == DC_WRITE_APPEND ? "append" : "add",
+        DC_TRY(add_delta_ops(&s, &x, table_id, vn, opts->mode == DC_WRITE_APPEND ? "append" : "add",
                              opts->mode == DC_WRITE_REPLACE, err));
     }
     if (result) {
@@ -930,6 +930,13 @@ cleanup:
     }
     if (rc != DC_OK)
         remove_written(&x);
+    if (rc == DC_OK && !txn && !x.schemaless) { /* the table's compaction policy */
+        dc_compact_options co = {.if_needed = true};
+        dc_compact_result cr;
+        dc_error ignored;
+        if (dc_table_compact(c, NULL, ns, name, &co, &cr, &ignored) == DC_OK && result)
+            result->compacted = cr.compacted;
+    }
     ctx_free(&x);
     dc_schema_unref(table_schema);
     dc_schema_unref(new_schema);
@@ -1155,6 +1162,202 @@ dc_status dc_table_write_files(dc_catalog *c, dc_txn *txn, const char *ns, const
 cleanup:
     dc_reader_free(r);
     dc_reader_free(all);
+    dc_schema_unref(schema);
+    return rc;
+}
+
+/* ---- compaction ---- */
+
+/* What a table version holds, for the compaction policy. */
+typedef struct live_files {
+    json_t *by_part; /* {partition: [path, ...]} */
+    int64_t files, tail_deltas, tail_rows, base_rows, small_files;
+} live_files;
+
+static dc_status collect_live(const json_t *tv, int64_t target_rows, live_files *lv, dc_error *err)
+{
+    memset(lv, 0, sizeof *lv);
+    lv->by_part = json_object();
+    if (!lv->by_part)
+        return dc_error_nomem(err);
+    const char *key;
+    json_t *p;
+    json_object_foreach((json_t *)json_object_get(tv, "partitions"), key, p)
+    {
+        size_t i, j;
+        json_t *d, *f;
+        json_array_foreach(json_object_get(p, "deltas"), i, d)
+        {
+            const json_t *files = json_object_get(d, "files");
+            bool base = json_is_integer(json_object_get(d, "merged_through"));
+            if (json_array_size(files) == 0)
+                continue;
+            if (!base)
+                lv->tail_deltas++;
+            json_t *paths = json_object_get(lv->by_part, key);
+            if (!paths) {
+                paths = json_array();
+                if (!paths || json_object_set_new(lv->by_part, key, paths) != 0)
+                    return dc_error_nomem(err);
+            }
+            json_array_foreach(files, j, f)
+            {
+                int64_t rows = json_integer_value(json_object_get(f, "record_count"));
+                if (json_array_append(paths, json_object_get(f, "path")) != 0)
+                    return dc_error_nomem(err);
+                lv->files++;
+                if (base)
+                    lv->base_rows += rows;
+                else
+                    lv->tail_rows += rows;
+                if (rows < target_rows / 2)
+                    lv->small_files++;
+            }
+        }
+    }
+    return DC_OK;
+}
+
+static const char *prop(const json_t *t, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(t, "properties"), key));
+}
+
+/* Should the table be compacted: on demand (policy false), or by its policy? */
+static bool compaction_due(const json_t *t, bool keyed, const live_files *lv, bool policy)
+{
+    bool work = keyed ? lv->tail_deltas > 0 || lv->small_files > 1 : lv->small_files > 1;
+    if (!work || !policy)
+        return work;
+    const char *mode = prop(t, "compaction.mode");
+    if (mode ? !strcmp(mode, "off") : !keyed) /* by default, tables with merge keys only */
+        return false;
+    if (mode && !strcmp(mode, "sync"))
+        return true;
+    const char *md = prop(t, "compaction.max_deltas"), *mr = prop(t, "compaction.max_ratio");
+    int64_t max_deltas = md ? strtoll(md, NULL, 10) : 16;
+    double max_ratio = mr ? strtod(mr, NULL) : 0.5;
+    int64_t pieces = keyed ? lv->tail_deltas : lv->small_files;
+    if (pieces > max_deltas)
+        return true;
+    return keyed && lv->tail_rows > 0 && (double)lv->tail_rows > max_ratio * (double)lv->base_rows;
+}
+
+dc_status dc_table_compact(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                           const dc_compact_options *opts, dc_compact_result *result, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_scope s = {0};
+    dc_compact_options defaults = {0};
+    dc_table_write_options wo;
+    writer_ctx x;
+    live_files lv = {0};
+    dc_schema *schema = NULL;
+    dc_reader *rd = NULL;
+    dc_batch *b = NULL;
+    char table_id[64] = "";
+    bool committed_nothing = false;
+    memset(&x, 0, sizeof x);
+    if (result)
+        memset(result, 0, sizeof *result);
+    if (!opts)
+        opts = &defaults;
+    if (!name)
+        return dc_error_set(err, DC_EINVALID, "no table name given");
+    if (opts->target_file_rows < 0 || opts->target_file_bytes < 0)
+        return dc_error_set(err, DC_EINVALID, "target file rows and bytes must be >= 0");
+    dc_table_write_options_init(&wo);
+    if (opts->target_file_rows > 0)
+        wo.target_file_rows = opts->target_file_rows;
+    if (opts->target_file_bytes > 0)
+        wo.target_file_bytes = opts->target_file_bytes;
+    DC_TRY(dc_scope_begin(&s, c, txn, err));
+    const char *id;
+    const json_t *t;
+    DC_TRY(dc_table_resolve(&s, ns, name, &id, &t, err));
+    snprintf(table_id, sizeof table_id, "%s", id);
+    int64_t vn;
+    const json_t *tv = dc_table_version_obj(t, opts->table_version, &vn);
+    if (!tv) {
+        rc = dc_error_set(err, DC_ENOTFOUND, "table %s has no version %lld", name,
+                          (long long)opts->table_version);
+        goto cleanup;
+    }
+    if (dc_tv_schemaless(tv)) {
+        rc = dc_error_set(err, DC_EINVALID,
+                          "table %s is schemaless: its files are kept as they are, not compacted",
+                          name);
+        goto cleanup;
+    }
+    DC_TRY(dc_tv_schema(tv, &schema, err));
+    bool keyed = has_merge_keys(schema);
+    DC_TRY(collect_live(tv, wo.target_file_rows, &lv, err));
+    if (!schema || !compaction_due(t, keyed, &lv, opts->if_needed)) {
+        committed_nothing = true;
+        goto cleanup;
+    }
+    int64_t through = dc_txn_read_version(s.txn);
+    /* the rows: merged (merge keys) or as they read, the read not noted for conflicts */
+    dc_table_read_options ro;
+    dc_table_read_options_init(&ro);
+    ro.table_version = vn;
+    DC_TRY(dc_table_read_quiet(c, s.txn, ns, name, &ro, &rd, err));
+    x.c = c;
+    x.fs = dc_store_fs(c->store);
+    x.table_id = table_id;
+    x.schema = schema;
+    x.cons = dc_tv_consistency(tv);
+    x.format = dc_tv_content_type(tv);
+    x.o = &wo;
+    x.schema_id = json_integer_value(json_object_get(json_object_get(tv, "schema"), "schema_id"));
+    x.spec_json = json_deep_copy(json_object_get(tv, "partition_spec"));
+    if (x.spec_json) {
+        DC_TRY(dc_part_spec_from_json(&x.spec, x.spec_json, err));
+        DC_TRY(dc_part_spec_bind(&x.spec, schema, err));
+    }
+    DC_TRY(make_file_schema(&x, err));
+    for (;;) {
+        DC_TRY(dc_reader_next(rd, &b, err));
+        if (!b)
+            break;
+        DC_TRY(write_batch(&x, b, err));
+        dc_batch_unref(b);
+        b = NULL;
+    }
+    DC_TRY(close_all(&x, err));
+    const char *pk;
+    json_t *paths;
+    json_object_foreach(lv.by_part, pk, paths)
+    {
+        json_t *op =
+            json_pack("{s:s, s:s, s:I, s:s, s:O}", "op", "remove_files", "table_id", table_id,
+                      "table_version", (json_int_t)vn, "partition", pk, "paths", paths);
+        DC_TRY(dc_scope_add_op(&s, op, err));
+    }
+    DC_TRY(add_delta_ops_at(&s, &x, table_id, vn, "add", false, through, err));
+    if (result) {
+        result->compacted = true;
+        result->files_in = lv.files;
+        result->deltas_in = lv.tail_deltas;
+        result->rows_out = x.rows;
+        result->files_out = x.n_files;
+        result->bytes_out = x.bytes;
+    }
+cleanup:
+    dc_batch_unref(b);
+    dc_reader_free(rd);
+    if (s.txn) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "compact %s", name);
+        if (committed_nothing && s.own)
+            dc_scope_drop(&s);
+        else
+            rc = dc_scope_end(&s, rc, msg, result ? &result->commit_version : NULL, err);
+    }
+    if (rc != DC_OK)
+        remove_written(&x);
+    ctx_free(&x);
+    json_decref(lv.by_part);
     dc_schema_unref(schema);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include "formats/formats_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int seq;
@@ -106,8 +107,7 @@ static char *rows_of(dc_reader *r)
     return dc_strbuf_detach(&s);
 }
 
-static char *read_all(dc_catalog *c, dc_txn *t, const char *table,
-                      const dc_table_read_options *o)
+static char *read_all(dc_catalog *c, dc_txn *t, const char *table, const dc_table_read_options *o)
 {
     dc_reader *r;
     dc_error e;
@@ -183,8 +183,7 @@ static void test_partial_updates_keep_other_columns(void **state)
            DC_WRITE_MERGE, NULL);
     ASSERT_ROWS(c, "fin", "1|25.98|credit;2|0.5|cash;3|7.98|paypal");
     /* an explicit null stays null; a new key gets null for what it lacks */
-    put_ok(c, "fin",
-           "{\"user_id\":2,\"method\":null,\"pay\":1.0}\n{\"user_id\":9,\"pay\":3.0}\n",
+    put_ok(c, "fin", "{\"user_id\":2,\"method\":null,\"pay\":1.0}\n{\"user_id\":9,\"pay\":3.0}\n",
            DC_WRITE_MERGE, NULL);
     ASSERT_ROWS(c, "fin", "1|25.98|credit;2|1.0|null;3|7.98|paypal;9|3.0|null");
     /* a filter sees merged rows: user 3's method is from the base, pay from the merge */
@@ -246,17 +245,17 @@ static void test_last_write_wins(void **state)
     dc_catalog *c = open_cat();
     dc_table_options t;
     opts_keyed(&t, USER_KEY, 1);
-    put_ok(c, "l", "{\"user_id\":1,\"v\":\"a\"}\n{\"user_id\":1,\"v\":\"b\"}\n", DC_WRITE_AUTO,
-           &t);
+    put_ok(c, "l", "{\"user_id\":1,\"v\":\"a\"}\n{\"user_id\":1,\"v\":\"b\"}\n", DC_WRITE_AUTO, &t);
     ASSERT_ROWS(c, "l", "1|b");
-    put_ok(c, "l", "{\"user_id\":1,\"v\":\"c\"}\n{\"user_id\":2,\"v\":\"d\"}\n"
-                   "{\"user_id\":1,\"v\":\"e\"}\n",
+    put_ok(c, "l",
+           "{\"user_id\":1,\"v\":\"c\"}\n{\"user_id\":2,\"v\":\"d\"}\n"
+           "{\"user_id\":1,\"v\":\"e\"}\n",
            DC_WRITE_MERGE, NULL);
     put_ok(c, "l", "{\"user_id\":2,\"v\":\"f\"}\n", DC_WRITE_MERGE, NULL);
     ASSERT_ROWS(c, "l", "1|e;2|f");
     /* REPLACE dedupes its input by the same rule */
-    put_ok(c, "l", "{\"user_id\":5,\"v\":\"x\"}\n{\"user_id\":5,\"v\":\"y\"}\n",
-           DC_WRITE_REPLACE, NULL);
+    put_ok(c, "l", "{\"user_id\":5,\"v\":\"x\"}\n{\"user_id\":5,\"v\":\"y\"}\n", DC_WRITE_REPLACE,
+           NULL);
     ASSERT_ROWS(c, "l", "5|y");
     dc_catalog_close(c);
 }
@@ -290,15 +289,16 @@ static void create_ordered(dc_catalog *c, const char *table, const char *order_c
     dc_reader_free(r);
 }
 
-
 static void test_merge_order_and_event_time(void **state)
 {
     dc_catalog *c = open_cat();
     /* ascending keeps the least, whatever the write order; ties: the last write */
     create_ordered(c, "asc", "ver", "ascending", NULL);
-    put_ok(c, "asc", "{\"id\":1,\"v\":\"a\",\"ver\":5,\"ts\":0}\n{\"id\":1,\"v\":\"b\",\"ver\":3,\"ts\":0}\n",
+    put_ok(c, "asc",
+           "{\"id\":1,\"v\":\"a\",\"ver\":5,\"ts\":0}\n{\"id\":1,\"v\":\"b\",\"ver\":3,\"ts\":0}\n",
            DC_WRITE_MERGE, NULL);
-    put_ok(c, "asc", "{\"id\":1,\"v\":\"c\",\"ver\":4,\"ts\":0}\n{\"id\":2,\"v\":\"d\",\"ver\":1,\"ts\":0}\n",
+    put_ok(c, "asc",
+           "{\"id\":1,\"v\":\"c\",\"ver\":4,\"ts\":0}\n{\"id\":2,\"v\":\"d\",\"ver\":1,\"ts\":0}\n",
            DC_WRITE_MERGE, NULL);
     ASSERT_ROWS(c, "asc", "1|b|3|0;2|d|1|0");
     put_ok(c, "asc", "{\"id\":1,\"v\":\"tie\",\"ver\":3,\"ts\":0}\n", DC_WRITE_MERGE, NULL);
@@ -306,8 +306,9 @@ static void test_merge_order_and_event_time(void **state)
     /* descending keeps the greatest */
     create_ordered(c, "desc", "ver", "descending", NULL);
     put_ok(c, "desc", "{\"id\":1,\"v\":\"a\",\"ver\":5,\"ts\":0}\n", DC_WRITE_MERGE, NULL);
-    put_ok(c, "desc", "{\"id\":1,\"v\":\"b\",\"ver\":3,\"ts\":0}\n{\"id\":1,\"v\":\"c\",\"ver\":9,\"ts\":0}\n"
-                      "{\"id\":1,\"v\":\"d\",\"ver\":7,\"ts\":0}\n",
+    put_ok(c, "desc",
+           "{\"id\":1,\"v\":\"b\",\"ver\":3,\"ts\":0}\n{\"id\":1,\"v\":\"c\",\"ver\":9,\"ts\":0}\n"
+           "{\"id\":1,\"v\":\"d\",\"ver\":7,\"ts\":0}\n",
            DC_WRITE_MERGE, NULL);
     ASSERT_ROWS(c, "desc", "1|c|9|0");
     /* event time: the latest wins */
@@ -393,6 +394,308 @@ static void test_errors_change_nothing(void **state)
     dc_catalog_close(c);
 }
 
+/* The number of live files of a table (its plan). */
+static int64_t n_files(dc_catalog *c, dc_txn *t, const char *table)
+{
+    dc_read_plan *p;
+    DC_ASSERT_OK(dc_table_plan(c, t, NULL, table, NULL, 0, 0, &p, NULL));
+    int64_t n = p->total_files;
+    dc_read_plan_free(p);
+    return n;
+}
+
+static void test_compaction_folds_and_keeps_history(void **state)
+{
+    dc_catalog *c = open_cat();
+    dc_table_options t;
+    opts_keyed(&t, USER_KEY, 1);
+    dc_metadata props = {0};
+    DC_ASSERT_OK(dc_metadata_set(&props, "compaction.mode", "off"));
+    t.properties = &props;
+    put_ok(c, "k", "{\"user_id\":1,\"v\":\"a\",\"n\":1}\n{\"user_id\":2,\"v\":\"b\",\"n\":2}\n",
+           DC_WRITE_AUTO, &t);
+    /* (a column is carried by the whole write: user 3's row in this one would give
+     * user 1 an explicit null n) */
+    put_ok(c, "k", "{\"user_id\":1,\"v\":\"A\"}\n", DC_WRITE_MERGE, NULL);
+    put_ok(c, "k", "{\"user_id\":3,\"v\":\"c\",\"n\":3}\n", DC_WRITE_MERGE, NULL);
+    put_ok(c, "k", "{\"user_id\":2}\n", DC_WRITE_DELETE, NULL);
+    put_ok(c, "k", "{\"user_id\":4,\"v\":\"d\",\"n\":4}\n", DC_WRITE_MERGE, NULL);
+    const char *expect = "1|A|1;3|c|3;4|d|4";
+    ASSERT_ROWS(c, "k", expect);
+    assert_int_equal(n_files(c, NULL, "k"), 5);
+    int64_t before;
+    DC_ASSERT_OK(dc_catalog_latest_version(c, &before, NULL));
+    dc_compact_result r;
+    DC_ASSERT_OK(dc_table_compact(c, NULL, NULL, "k", NULL, &r, NULL));
+    assert_true(r.compacted);
+    assert_int_equal(r.files_in, 5);
+    assert_int_equal(r.deltas_in, 4);
+    assert_int_equal(r.rows_out, 3);
+    assert_int_equal(r.files_out, 1);
+    assert_int_equal(r.commit_version, before + 1);
+    ASSERT_ROWS(c, "k", expect);
+    assert_int_equal(n_files(c, NULL, "k"), 1);
+    /* nothing left to fold: no commit */
+    DC_ASSERT_OK(dc_table_compact(c, NULL, NULL, "k", NULL, &r, NULL));
+    assert_false(r.compacted);
+    /* time travel across the compaction: the old files are still read */
+    dc_txn *x;
+    dc_txn_options to = {.as_of_version = before - 2}; /* before the delete */
+    DC_ASSERT_OK(dc_txn_begin(&x, c, &to, NULL));
+    char *got = read_all(c, x, "k", NULL);
+    assert_string_equal(got, "1|A|1;2|b|2;3|c|3");
+    dc_free(got);
+    dc_txn_abort(x);
+    /* merges after a compaction apply on top of it */
+    put_ok(c, "k", "{\"user_id\":3,\"n\":33}\n", DC_WRITE_MERGE, NULL);
+    ASSERT_ROWS(c, "k", "1|A|1;3|c|33;4|d|4");
+    dc_metadata_clear(&props);
+    dc_catalog_close(c);
+}
+
+/* A MERGE committed while a compaction runs is neither lost nor a conflict. */
+static void test_compaction_keeps_a_concurrent_merge(void **state)
+{
+    dc_catalog *c = open_cat();
+    dc_table_options t;
+    opts_keyed(&t, USER_KEY, 1);
+    dc_metadata props = {0};
+    DC_ASSERT_OK(dc_metadata_set(&props, "compaction.mode", "off"));
+    t.properties = &props;
+    put_ok(c, "k", "{\"user_id\":1,\"v\":\"a\"}\n{\"user_id\":2,\"v\":\"b\"}\n", DC_WRITE_AUTO, &t);
+    put_ok(c, "k", "{\"user_id\":1,\"v\":\"A\"}\n", DC_WRITE_MERGE, NULL);
+    dc_txn *x;
+    DC_ASSERT_OK(dc_txn_begin(&x, c, NULL, NULL));
+    dc_compact_result r;
+    DC_ASSERT_OK(dc_table_compact(c, x, NULL, "k", NULL, &r, NULL));
+    assert_true(r.compacted);
+    /* meanwhile: an update of a compacted key, a delete, an insert */
+    put_ok(c, "k", "{\"user_id\":1,\"v\":\"late\"}\n{\"user_id\":5,\"v\":\"new\"}\n",
+           DC_WRITE_MERGE, NULL);
+    put_ok(c, "k", "{\"user_id\":2}\n", DC_WRITE_DELETE, NULL);
+    dc_error e;
+    if (dc_txn_commit(x, "compaction", NULL, &e) != DC_OK)
+        fail_msg("compaction commit: %s", e.message);
+    dc_txn_abort(x); /* frees it */
+    ASSERT_ROWS(c, "k", "1|late;5|new");
+    /* two compactions of the same files: the second conflicts */
+    dc_txn *y, *z;
+    DC_ASSERT_OK(dc_txn_begin(&y, c, NULL, NULL));
+    DC_ASSERT_OK(dc_txn_begin(&z, c, NULL, NULL));
+    DC_ASSERT_OK(dc_table_compact(c, y, NULL, "k", NULL, &r, NULL));
+    DC_ASSERT_OK(dc_table_compact(c, z, NULL, "k", NULL, &r, NULL));
+    DC_ASSERT_OK(dc_txn_commit(y, "first", NULL, NULL));
+    assert_int_equal(dc_txn_commit(z, "second", NULL, &e), DC_ECONFLICT);
+    assert_non_null(strstr(e.message, "compaction"));
+    dc_txn_abort(y);
+    dc_txn_abort(z);
+    ASSERT_ROWS(c, "k", "1|late;5|new");
+    dc_metadata_clear(&props);
+    dc_catalog_close(c);
+}
+
+/* Small APPEND files are folded without reordering. */
+static void test_append_compaction_keeps_order(void **state)
+{
+    dc_catalog *c = open_cat();
+    put_ok(c, "a", "{\"i\":1}\n{\"i\":2}\n", DC_WRITE_AUTO, NULL);
+    put_ok(c, "a", "{\"i\":3}\n", DC_WRITE_APPEND, NULL);
+    put_ok(c, "a", "{\"i\":4}\n{\"i\":5}\n", DC_WRITE_APPEND, NULL);
+    dc_compact_result r;
+    DC_ASSERT_OK(dc_table_compact(c, NULL, NULL, "a", NULL, &r, NULL));
+    assert_true(r.compacted);
+    assert_int_equal(r.files_out, 1);
+    put_ok(c, "a", "{\"i\":6}\n", DC_WRITE_APPEND, NULL);
+    dc_reader *rd;
+    DC_ASSERT_OK(dc_table_read(c, NULL, NULL, "a", NULL, &rd, NULL));
+    dc_batch *b;
+    dc_strbuf s;
+    dc_strbuf_init(&s);
+    while (dc_reader_next(rd, &b, NULL) == DC_OK && b) {
+        for (int64_t i = 0; i < b->length; i++)
+            dc_strbuf_printf(&s, "%lld,", (long long)dc_array_get_int(b->columns[0], i));
+        dc_batch_unref(b);
+    }
+    dc_reader_free(rd);
+    char *got = dc_strbuf_detach(&s);
+    assert_string_equal(got, "1,2,3,4,5,6,");
+    dc_free(got);
+    dc_catalog_close(c);
+}
+
+/* The per-table policy: "sync" compacts after every write; "auto" past max_deltas. */
+static void test_compaction_policy(void **state)
+{
+    dc_catalog *c = open_cat();
+    dc_table_options t;
+    opts_keyed(&t, USER_KEY, 1);
+    dc_metadata props = {0};
+    DC_ASSERT_OK(dc_metadata_set(&props, "compaction.mode", "sync"));
+    t.properties = &props;
+    put_ok(c, "s", "{\"user_id\":1,\"v\":\"a\"}\n", DC_WRITE_AUTO, &t);
+    dc_table_write_options o;
+    dc_table_write_options_init(&o);
+    dc_write_result wr;
+    dc_reader *r = jrows("{\"user_id\":1,\"v\":\"b\"}\n");
+    DC_ASSERT_OK(dc_table_write(c, NULL, NULL, "s", r, &o, &wr, NULL));
+    dc_reader_free(r);
+    assert_true(wr.compacted);
+    assert_int_equal(n_files(c, NULL, "s"), 1);
+    ASSERT_ROWS(c, "s", "1|b");
+    dc_metadata_clear(&props);
+    DC_ASSERT_OK(dc_metadata_set(&props, "compaction.max_deltas", "2"));
+    DC_ASSERT_OK(dc_metadata_set(&props, "compaction.max_ratio", "100"));
+    t.properties = &props;
+    put_ok(c, "p", "{\"user_id\":1,\"v\":\"a\"}\n{\"user_id\":2,\"v\":\"a\"}\n", DC_WRITE_AUTO, &t);
+    put_ok(c, "p", "{\"user_id\":1,\"v\":\"b\"}\n", DC_WRITE_MERGE, NULL);
+    put_ok(c, "p", "{\"user_id\":1,\"v\":\"c\"}\n", DC_WRITE_MERGE, NULL);
+    assert_int_equal(n_files(c, NULL, "p"), 3);
+    put_ok(c, "p", "{\"user_id\":1,\"v\":\"d\"}\n", DC_WRITE_MERGE, NULL);
+    assert_int_equal(n_files(c, NULL, "p"), 1);
+    ASSERT_ROWS(c, "p", "1|d;2|a");
+    dc_metadata_clear(&props);
+    dc_catalog_close(c);
+}
+
+/* ---- the randomized differential test ---- */
+
+#define DK 24 /* keys 0..DK-1 */
+
+typedef struct model {
+    bool present[DK];
+    bool a_null[DK], b_null[DK];
+    long long a[DK];
+    char b[DK][8];
+} model;
+
+static uint64_t rng_state;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static char *model_text(const model *m)
+{
+    dc_strbuf s;
+    dc_strbuf_init(&s);
+    bool first = true;
+    for (int k = 0; k < DK; k++) {
+        if (!m->present[k])
+            continue;
+        dc_strbuf_printf(&s, "%s%d|", first ? "" : ";", k);
+        if (m->a_null[k])
+            dc_strbuf_printf(&s, "null|");
+        else
+            dc_strbuf_printf(&s, "%lld|", m->a[k]);
+        dc_strbuf_printf(&s, "%s", m->b_null[k] ? "null" : m->b[k]);
+        first = false;
+    }
+    return dc_strbuf_detach(&s);
+}
+
+/*
+ * Random MERGE (full and partial, keys repeated within a write), DELETE (present and
+ * absent keys), REPLACE (with repeated keys) and compaction against a model; after
+ * every step the table reads exactly as the model. DC_DIFF_STEPS / DC_DIFF_SEED vary it.
+ */
+static void test_differential_against_a_model(void **state)
+{
+    const char *st = getenv("DC_DIFF_STEPS"), *sd = getenv("DC_DIFF_SEED");
+    int steps = st ? atoi(st) : 150;
+    rng_state = sd ? strtoull(sd, NULL, 10) : 0x9e3779b97f4a7c15ULL;
+    dc_catalog *c = open_cat();
+    dc_table_options t;
+    static const char *const K[] = {"id"};
+    opts_keyed(&t, K, 1);
+    dc_metadata props = {0};
+    DC_ASSERT_OK(dc_metadata_set(&props, "compaction.mode", "off"));
+    t.properties = &props;
+    model m;
+    memset(&m, 0, sizeof m);
+    put_ok(c, "d", "{\"id\":0,\"a\":0,\"b\":\"z\"}\n", DC_WRITE_AUTO, &t);
+    m.present[0] = true;
+    snprintf(m.b[0], sizeof m.b[0], "z");
+    for (int step = 0; step < steps; step++) {
+        int kind = (int)(rnd() % 10);
+        dc_strbuf w;
+        dc_strbuf_init(&w);
+        int n = 1 + (int)(rnd() % 6);
+        const char *what;
+        if (kind < 4 || kind == 8) { /* MERGE, full or partial (a only) */
+            bool partial = kind == 8 || rnd() % 3 == 0;
+            what = partial ? "partial merge" : "merge";
+            for (int i = 0; i < n; i++) {
+                int k = (int)(rnd() % DK);
+                bool anull = i > 0 && rnd() % 7 == 0; /* (an all-null column reads as text) */
+                long long a = (long long)(rnd() % 1000);
+                char av[24];
+                if (anull)
+                    snprintf(av, sizeof av, "null");
+                else
+                    snprintf(av, sizeof av, "%lld", a);
+                if (partial)
+                    dc_strbuf_printf(&w, "{\"id\":%d,\"a\":%s}\n", k, av);
+                else
+                    dc_strbuf_printf(&w, "{\"id\":%d,\"a\":%s,\"b\":\"s%d\"}\n", k, av, step);
+                if (!m.present[k]) { /* a new row: what it lacks is null */
+                    m.present[k] = true;
+                    m.b_null[k] = true;
+                }
+                m.a[k] = a;
+                m.a_null[k] = anull;
+                if (!partial) {
+                    m.b_null[k] = false;
+                    snprintf(m.b[k], sizeof m.b[k], "s%d", step);
+                }
+            }
+        } else if (kind < 7) { /* DELETE */
+            what = "delete";
+            for (int i = 0; i < n; i++) {
+                int k = (int)(rnd() % DK);
+                dc_strbuf_printf(&w, "{\"id\":%d}\n", k);
+                m.present[k] = false;
+            }
+        } else if (kind == 7) { /* REPLACE */
+            what = "replace";
+            memset(&m, 0, sizeof m);
+            for (int i = 0; i < n; i++) {
+                int k = (int)(rnd() % DK);
+                long long a = (long long)(rnd() % 1000);
+                dc_strbuf_printf(&w, "{\"id\":%d,\"a\":%lld,\"b\":\"r%d\"}\n", k, a, i);
+                m.present[k] = true;
+                m.a[k] = a;
+                m.a_null[k] = m.b_null[k] = false;
+                snprintf(m.b[k], sizeof m.b[k], "r%d", i);
+            }
+        } else {
+            what = "compaction";
+        }
+        char *text = dc_strbuf_detach(&w);
+        if (!strcmp(what, "compaction")) {
+            DC_ASSERT_OK(dc_table_compact(c, NULL, NULL, "d", NULL, NULL, NULL));
+        } else {
+            dc_write_mode mode = !strcmp(what, "delete")    ? DC_WRITE_DELETE
+                                 : !strcmp(what, "replace") ? DC_WRITE_REPLACE
+                                                            : DC_WRITE_MERGE;
+            dc_error e;
+            if (put(c, "d", text, mode, NULL, &e) != DC_OK)
+                fail_msg("step %d (%s): %s", step, what, e.message);
+        }
+        char *want = model_text(&m), *got = read_all(c, NULL, "d", NULL);
+        if (strcmp(want, got) != 0)
+            fail_msg("step %d (%s of\n%s): the table reads\n%s\nthe model says\n%s", step, what,
+                     text, got, want);
+        dc_free(want);
+        dc_free(got);
+        dc_free(text);
+    }
+    dc_metadata_clear(&props);
+    dc_catalog_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +707,11 @@ int main(void)
         cmocka_unit_test(test_merge_order_and_event_time),
         cmocka_unit_test(test_time_travel_sees_each_merge),
         cmocka_unit_test(test_errors_change_nothing),
+        cmocka_unit_test(test_compaction_folds_and_keeps_history),
+        cmocka_unit_test(test_compaction_keeps_a_concurrent_merge),
+        cmocka_unit_test(test_append_compaction_keeps_order),
+        cmocka_unit_test(test_compaction_policy),
+        cmocka_unit_test(test_differential_against_a_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
