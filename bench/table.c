@@ -9,6 +9,11 @@
  *                                             the whole table into memory, or the rows
  *                                             with LO <= id <= HI (pruned, filtered)
  *   dc-bench-table files CATALOG_DIR          the table's data files, one per line
+ *   dc-bench-table keyed IN.csv CATALOG_DIR   as write, to a table with merge key "id"
+ *                                             (compaction only on demand)
+ *   dc-bench-table merge IN.csv CATALOG_DIR   CSV into memory (not timed), then a MERGE
+ *                                             into "t": files and commit timed
+ *   dc-bench-table compact CATALOG_DIR        dc_table_compact of "t", timed
  *
  * Prints "ms <elapsed>" and "rows <n>" (and "files_opened" for reads).
  */
@@ -38,7 +43,7 @@ static dc_catalog *open_cat(const char *dir, bool create)
     return c;
 }
 
-static int bench_write(const char *in, const char *dir)
+static int bench_write(const char *in, const char *dir, int kind /* 0 write, 1 keyed, 2 merge */)
 {
     dc_error e;
     dc_reader *r = NULL, *mem = NULL;
@@ -53,12 +58,26 @@ static int bench_write(const char *in, const char *dir)
     dc_catalog *c = open_cat(dir, true);
     dc_table_write_options wo;
     dc_table_write_options_init(&wo);
+    static const char *const keys[] = {"id"};
+    dc_metadata props = {0};
+    dc_table_options to;
+    dc_table_options_init(&to);
+    if (kind == 1) {
+        to.merge_keys = keys;
+        to.n_merge_keys = 1;
+        dc_metadata_set(&props, "compaction.mode", "off");
+        to.properties = &props;
+        wo.create = &to;
+    }
+    if (kind == 2)
+        wo.mode = DC_WRITE_MERGE;
     dc_write_result res;
     int64_t t0 = dc_clock_mono_ns();
     if (dc_table_write(c, NULL, NULL, "t", mem, &wo, &res, &e) != DC_OK)
         die("write", &e);
     double ms = (dc_clock_mono_ns() - t0) / 1e6;
     printf("ms %.1f\nrows %lld\nfiles %lld\n", ms, (long long)res.rows, (long long)res.files);
+    dc_metadata_clear(&props);
     dc_catalog_close(c);
     dc_reader_free(mem);
     dc_reader_free(r);
@@ -93,6 +112,20 @@ static int bench_read(const char *dir, const char *mode, long long lo, long long
     return 0;
 }
 
+static int bench_compact(const char *dir)
+{
+    dc_error e;
+    dc_catalog *c = open_cat(dir, false);
+    dc_compact_result r;
+    int64_t t0 = dc_clock_mono_ns();
+    if (dc_table_compact(c, NULL, NULL, "t", NULL, &r, &e) != DC_OK)
+        die("compact", &e);
+    double ms = (dc_clock_mono_ns() - t0) / 1e6;
+    printf("ms %.1f\nrows %lld\nfiles %lld\n", ms, (long long)r.rows_out, (long long)r.files_out);
+    dc_catalog_close(c);
+    return 0;
+}
+
 static int list_files(const char *dir)
 {
     dc_error e;
@@ -110,7 +143,13 @@ static int list_files(const char *dir)
 int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "write"))
-        return bench_write(argv[2], argv[3]);
+        return bench_write(argv[2], argv[3], 0);
+    if (argc == 4 && !strcmp(argv[1], "keyed"))
+        return bench_write(argv[2], argv[3], 1);
+    if (argc == 4 && !strcmp(argv[1], "merge"))
+        return bench_write(argv[2], argv[3], 2);
+    if (argc == 3 && !strcmp(argv[1], "compact"))
+        return bench_compact(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "read"))
         return bench_read(argv[2], argv[3], argc > 4 ? atoll(argv[4]) : 0,
                           argc > 5 ? atoll(argv[5]) : 0);

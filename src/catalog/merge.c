@@ -441,7 +441,8 @@ typedef struct mreader {
     dc_merge_read o;
     dc_schema *out_schema;
     bool base_done;
-    int64_t next_key; /* inserts: the next key id to look at */
+    dc_batch *pending; /* the merged rows of the last base batch, given next */
+    int64_t next_key;  /* inserts: the next key id to look at */
     int64_t skip, left;
     int64_t *ids, cap_ids;
     int64_t *cands, cap_cands;
@@ -524,15 +525,20 @@ static dc_status ensure_rows(mreader *mr, int64_t rows, dc_error *err)
     return mr->cap_rows ? DC_OK : dc_error_nomem(err);
 }
 
-/* Base batch B with the tail folded in. */
-static dc_status merge_base(mreader *mr, dc_batch *B, dc_batch **out, dc_error *err)
+/* Base batch B with the tail folded in: *out the rows the tail does not touch (B itself
+ * when none is touched: no copy), *merged (may be NULL) the touched rows after the fold,
+ * which come after them (a table with merge keys promises no row order). */
+static dc_status merge_base(mreader *mr, dc_batch *B, dc_batch **out, dc_batch **merged,
+                            dc_error *err)
 {
     dc_status rc = DC_OK;
     dc_merge *m = mr->m;
-    dc_array **cols = NULL, *patch = NULL, *comb = NULL;
+    dc_array **cols = NULL, *mask = NULL, *from_b = NULL, *from_t = NULL, *comb = NULL;
     dc_array *keys[64];
+    uint8_t *keep = NULL;
+    int64_t *bi = NULL, *ti = NULL, *np = NULL;
     int64_t L = B->length;
-    *out = NULL;
+    *out = *merged = NULL;
     if (m->n_rec == 0 || L == 0) {
         *out = dc_batch_ref(B);
         return DC_OK;
@@ -548,76 +554,102 @@ static dc_status merge_base(mreader *mr, dc_batch *B, dc_batch **out, dc_error *
         *out = dc_batch_ref(B);
         return DC_OK;
     }
-    DC_TRY(ensure_rows(mr, L, err));
+    /* the untouched rows: one filter */
+    keep = dc_malloc((size_t)L);
+    DC_TRY_ALLOC(keep, err);
+    for (int64_t i = 0; i < L; i++)
+        keep[i] = mr->ids[i] < 0;
+    {
+        dc_builder *mb = NULL;
+        dc_type *bt = dc_type_new(DC_TYPE_BOOL);
+        DC_TRY_ALLOC(bt, err);
+        rc = dc_builder_new(&mb, bt, err);
+        dc_type_unref(bt);
+        if (rc != DC_OK)
+            goto cleanup;
+        for (int64_t i = 0; i < L && rc == DC_OK; i++)
+            rc = dc_builder_append_bool(mb, keep[i]);
+        if (rc == DC_OK)
+            rc = dc_builder_finish(mb, &mask, err);
+        else
+            rc = dc_error_nomem(err);
+        dc_builder_free(mb);
+        if (rc != DC_OK)
+            goto cleanup;
+    }
+    DC_TRY(dc_batch_filter(out, B, mask, err));
+    /* the touched rows: each column from the base row or a tail record */
     int32_t nc = m->nc;
-    int64_t *np = dc_calloc((size_t)nc, sizeof *np);
-    DC_TRY_ALLOC(np, err);
+    DC_TRY(ensure_rows(mr, hits, err));
+    bi = dc_malloc((size_t)(hits * nc + 1) * sizeof *bi);
+    ti = dc_malloc((size_t)(hits * nc + 1) * sizeof *ti);
+    np = dc_calloc((size_t)nc * 2 + 1, sizeof *np); /* per column: base picks, tail picks */
+    DC_TRY_ALLOC(bi && ti && np ? bi : NULL, err);
     int64_t o = 0;
     for (int64_t i = 0; i < L; i++) {
         int64_t k = mr->ids[i];
-        if (k < 0) {
-            for (int32_t c = 0; c < nc; c++)
-                mr->idx[c * L + o] = i;
-            o++;
+        if (k < 0)
             continue;
-        }
         m->key_seen[k] = 1;
         bool exists;
-        rc = fold(mr, k, B, i, &exists, err);
-        if (rc != DC_OK)
-            break;
+        DC_TRY(fold(mr, k, B, i, &exists, err));
         if (!exists)
             continue;
         for (int32_t c = 0; c < nc; c++) {
-            int64_t s = mr->src[c];
-            if (s < 0) {
-                mr->idx[c * L + o] = i;
+            int64_t sr = mr->src[c];
+            if (sr < 0) {
+                bi[c * hits + np[2 * c]] = i;
+                mr->idx[c * hits + o] = np[2 * c]++;
             } else {
-                mr->patch[c * L + np[c]] = s;
-                mr->idx[c * L + o] = L + np[c];
-                np[c]++;
+                ti[c * hits + np[2 * c + 1]] = sr;
+                mr->idx[c * hits + o] = -1 - np[2 * c + 1]++;
             }
         }
         o++;
     }
-    if (rc != DC_OK) {
-        dc_free(np);
+    if (o == 0)
         goto cleanup;
-    }
     cols = dc_calloc((size_t)nc + 1, sizeof *cols);
-    if (!cols) {
-        dc_free(np);
-        rc = dc_error_nomem(err);
-        goto cleanup;
-    }
-    for (int32_t c = 0; c < nc && rc == DC_OK; c++) {
-        if (np[c] == 0 && o == L) {
-            cols[c] = dc_array_ref(B->columns[c]);
+    DC_TRY_ALLOC(cols, err);
+    for (int32_t c = 0; c < nc; c++) {
+        int64_t nb = np[2 * c], nt = np[2 * c + 1];
+        int64_t *ix = &mr->idx[c * hits];
+        if (nb == 0) { /* every value from the tail: one take */
+            for (int64_t j = 0; j < o; j++)
+                ix[j] = ti[c * hits + (-1 - ix[j])];
+            DC_TRY(dc_array_take(&cols[c], m->T[c], ix, o, err));
             continue;
         }
-        if (np[c] == 0) {
-            rc = dc_array_take(&cols[c], B->columns[c], &mr->idx[c * L], o, err);
-            continue;
-        }
-        rc = dc_array_take(&patch, m->T[c], &mr->patch[c * L], np[c], err);
-        if (rc == DC_OK) {
-            dc_array *two[2] = {B->columns[c], patch};
-            rc = dc_array_concat_typed(&comb, m->schema->fields[c].type, two, 2, err);
-        }
-        if (rc == DC_OK)
-            rc = dc_array_take(&cols[c], comb, &mr->idx[c * L], o, err);
-        dc_array_unref(patch);
+        DC_TRY(dc_array_take(&from_b, B->columns[c], &bi[c * hits], nb, err));
+        DC_TRY(dc_array_take(&from_t, m->T[c], &ti[c * hits], nt, err));
+        dc_array *two[2] = {from_b, from_t};
+        DC_TRY(dc_array_concat_typed(&comb, m->schema->fields[c].type, two, 2, err));
+        for (int64_t j = 0; j < o; j++)
+            if (ix[j] < 0)
+                ix[j] = nb + (-1 - ix[j]);
+        DC_TRY(dc_array_take(&cols[c], comb, ix, o, err));
+        dc_array_unref(from_b);
+        dc_array_unref(from_t);
         dc_array_unref(comb);
-        patch = comb = NULL;
+        from_b = from_t = comb = NULL;
     }
-    dc_free(np);
-    if (rc != DC_OK)
-        goto cleanup;
-    DC_TRY(dc_batch_new(out, m->schema, cols, o, err));
+    DC_TRY(dc_batch_new(merged, m->schema, cols, o, err));
 cleanup:
     for (int32_t c = 0; cols && c < m->nc; c++)
         dc_array_unref(cols[c]);
     dc_free(cols);
+    dc_array_unref(mask);
+    dc_array_unref(from_b);
+    dc_array_unref(from_t);
+    dc_array_unref(comb);
+    dc_free(keep);
+    dc_free(bi);
+    dc_free(ti);
+    dc_free(np);
+    if (rc != DC_OK) {
+        dc_batch_unref(*out);
+        *out = NULL;
+    }
     return rc;
 }
 
@@ -680,13 +712,16 @@ static dc_status mr_next(dc_reader *r, dc_batch **out, dc_error *err)
     for (;;) {
         if (mr->left == 0)
             return DC_OK;
-        if (!mr->base_done && mr->base) {
+        if (mr->pending) {
+            mb = mr->pending;
+            mr->pending = NULL;
+        } else if (!mr->base_done && mr->base) {
             DC_TRY(dc_reader_next(mr->base, &B, err));
             if (!B) {
                 mr->base_done = true;
                 continue;
             }
-            DC_TRY(merge_base(mr, B, &mb, err));
+            DC_TRY(merge_base(mr, B, &mb, &mr->pending, err));
             dc_batch_unref(B);
             B = NULL;
         } else {
@@ -745,6 +780,7 @@ static void mr_destroy(dc_reader *r)
         return;
     dc_merge_free(mr->m);
     dc_reader_free(mr->base);
+    dc_batch_unref(mr->pending);
     dc_schema_unref(mr->out_schema);
     if (mr->o.hold_free)
         mr->o.hold_free(mr->o.hold);
