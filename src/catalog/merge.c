@@ -689,15 +689,48 @@ cleanup:
     return rc;
 }
 
-static dc_status project_to(dc_batch **out, const dc_batch *b, const dc_schema *to, dc_error *err)
+dc_status dc_rows_finish(dc_batch *b, const dc_pred *pred, const dc_schema *out_schema,
+                         int64_t *skip, int64_t *left, dc_batch **out, dc_error *err)
 {
-    dc_status rc;
-    dc_array **cols = dc_calloc((size_t)to->n_fields + 1, sizeof *cols);
-    if (!cols)
-        return dc_error_nomem(err);
-    for (int32_t i = 0; i < to->n_fields; i++)
-        cols[i] = b->columns[dc_schema_find(b->schema, to->fields[i].name)];
-    rc = dc_batch_new(out, to, cols, b->length, err);
+    dc_status rc = DC_OK;
+    dc_array *mask = NULL, **cols = NULL;
+    dc_batch *t = NULL;
+    *out = NULL;
+    if (pred) {
+        DC_TRY(dc_pred_eval(pred, b, &mask, err));
+        DC_TRY(dc_batch_filter(&t, b, mask, err));
+        dc_batch_unref(b);
+        b = t;
+        t = NULL;
+    }
+    if (b->schema != out_schema && !dc_schema_equals(out_schema, b->schema)) { /* by name */
+        cols = dc_calloc((size_t)out_schema->n_fields + 1, sizeof *cols);
+        DC_TRY_ALLOC(cols, err);
+        for (int32_t i = 0; i < out_schema->n_fields; i++)
+            cols[i] = b->columns[dc_schema_find(b->schema, out_schema->fields[i].name)];
+        DC_TRY(dc_batch_new(&t, out_schema, cols, b->length, err));
+        dc_batch_unref(b);
+        b = t;
+        t = NULL;
+    }
+    int64_t from = DC_MIN(*skip, b->length);
+    *skip -= from;
+    int64_t n = b->length - from;
+    if (*left >= 0)
+        n = DC_MIN(n, *left);
+    if (n <= 0)
+        goto cleanup;
+    if (from > 0 || n < b->length) {
+        DC_TRY(dc_batch_slice(out, b, from, n, err));
+    } else {
+        *out = b;
+        b = NULL;
+    }
+    if (*left >= 0)
+        *left -= n;
+cleanup:
+    dc_batch_unref(b);
+    dc_array_unref(mask);
     dc_free(cols);
     return rc;
 }
@@ -706,8 +739,7 @@ static dc_status mr_next(dc_reader *r, dc_batch **out, dc_error *err)
 {
     dc_status rc = DC_OK;
     mreader *mr = r->impl;
-    dc_batch *B = NULL, *mb = NULL, *t = NULL;
-    dc_array *mask = NULL;
+    dc_batch *B = NULL, *mb = NULL;
     *out = NULL;
     for (;;) {
         if (mr->left == 0)
@@ -729,47 +761,14 @@ static dc_status mr_next(dc_reader *r, dc_batch **out, dc_error *err)
             if (!mb)
                 return DC_OK;
         }
-        if (mr->o.pred) {
-            DC_TRY(dc_pred_eval(mr->o.pred, mb, &mask, err));
-            DC_TRY(dc_batch_filter(&t, mb, mask, err));
-            dc_array_unref(mask);
-            mask = NULL;
-            dc_batch_unref(mb);
-            mb = t;
-            t = NULL;
-        }
-        if (mr->out_schema->n_fields != mb->schema->n_fields ||
-            !dc_schema_equals(mr->out_schema, mb->schema)) {
-            DC_TRY(project_to(&t, mb, mr->out_schema, err));
-            dc_batch_unref(mb);
-            mb = t;
-            t = NULL;
-        }
-        int64_t from = DC_MIN(mr->skip, mb->length);
-        mr->skip -= from;
-        int64_t n = mb->length - from;
-        if (mr->left >= 0)
-            n = DC_MIN(n, mr->left);
-        if (n <= 0) {
-            dc_batch_unref(mb);
-            mb = NULL;
-            continue;
-        }
-        if (from > 0 || n < mb->length) {
-            DC_TRY(dc_batch_slice(out, mb, from, n, err));
-        } else {
-            *out = mb;
-            mb = NULL;
-        }
-        if (mr->left >= 0)
-            mr->left -= n;
-        break;
+        DC_TRY(dc_rows_finish(mb, mr->o.pred, mr->out_schema, &mr->skip, &mr->left, out, err));
+        mb = NULL;
+        if (*out)
+            break;
     }
 cleanup:
     dc_batch_unref(B);
     dc_batch_unref(mb);
-    dc_batch_unref(t);
-    dc_array_unref(mask);
     return rc;
 }
 

@@ -47,6 +47,14 @@ dc_status dc_keymap_probe(const dc_keymap *m, dc_array *const *keys, int64_t n, 
                           dc_error *err);
 int64_t dc_keymap_size(const dc_keymap *m);
 
+/* ---- the end of every table read ---- */
+
+/* Filter `b` by `pred` (may be NULL), keep the columns of `out_schema` (by name), then
+ * skip *skip rows and give at most *left (-1: no limit), counting both down. Takes `b`;
+ * *out is NULL when none of its rows remain. */
+dc_status dc_rows_finish(dc_batch *b, const dc_pred *pred, const dc_schema *out_schema,
+                         int64_t *skip, int64_t *left, dc_batch **out, dc_error *err);
+
 /* ---- the merge ---- */
 
 typedef struct dc_merge_spec {

@@ -783,26 +783,11 @@ cleanup:
     return rc;
 }
 
-/* Keep the columns of `out_schema` (by name) of a batch of `read_schema`. */
-static dc_status project(dc_batch **out, const dc_batch *b, const dc_schema *to, dc_error *err)
-{
-    dc_status rc = DC_OK;
-    dc_array **cols = dc_calloc((size_t)to->n_fields + 1, sizeof *cols);
-    if (!cols)
-        return dc_error_nomem(err);
-    for (int32_t i = 0; i < to->n_fields; i++)
-        cols[i] = b->columns[dc_schema_find(b->schema, to->fields[i].name)];
-    rc = dc_batch_new(out, to, cols, b->length, err);
-    dc_free(cols);
-    return rc;
-}
-
 static dc_status tr_next(dc_reader *r, dc_batch **out, dc_error *err)
 {
     dc_status rc = DC_OK;
     table_reader *tr = r->impl;
-    dc_batch *fb = NULL, *cb = NULL, *filt = NULL, *proj = NULL;
-    dc_array *mask = NULL;
+    dc_batch *fb = NULL, *cb = NULL;
     *out = NULL;
     for (;;) {
         if (tr->left == 0)
@@ -823,48 +808,14 @@ static dc_status tr_next(dc_reader *r, dc_batch **out, dc_error *err)
         DC_TRY(dc_tschema_conform_read(&cb, fb, tr->rs.read_schema, err));
         dc_batch_unref(fb);
         fb = NULL;
-        if (tr->rs.pred) {
-            DC_TRY(dc_pred_eval(tr->rs.pred, cb, &mask, err));
-            DC_TRY(dc_batch_filter(&filt, cb, mask, err));
-            dc_array_unref(mask);
-            mask = NULL;
-            dc_batch_unref(cb);
-            cb = filt;
-            filt = NULL;
-        }
-        if (tr->rs.read_schema != tr->rs.out_schema &&
-            tr->rs.read_schema->n_fields != tr->rs.out_schema->n_fields) {
-            DC_TRY(project(&proj, cb, tr->rs.out_schema, err));
-            dc_batch_unref(cb);
-            cb = proj;
-            proj = NULL;
-        }
-        int64_t from = DC_MIN(tr->skip, cb->length);
-        tr->skip -= from;
-        int64_t n = cb->length - from;
-        if (tr->left >= 0)
-            n = DC_MIN(n, tr->left);
-        if (n <= 0) {
-            dc_batch_unref(cb);
-            cb = NULL;
-            continue;
-        }
-        if (from > 0 || n < cb->length) {
-            DC_TRY(dc_batch_slice(out, cb, from, n, err));
-        } else {
-            *out = cb;
-            cb = NULL;
-        }
-        if (tr->left >= 0)
-            tr->left -= n;
-        break;
+        DC_TRY(dc_rows_finish(cb, tr->rs.pred, tr->rs.out_schema, &tr->skip, &tr->left, out, err));
+        cb = NULL;
+        if (*out)
+            break;
     }
 cleanup:
     dc_batch_unref(fb);
     dc_batch_unref(cb);
-    dc_batch_unref(filt);
-    dc_batch_unref(proj);
-    dc_array_unref(mask);
     return rc;
 }
 
@@ -955,7 +906,6 @@ static dc_status manifest_read(dc_scope *s, const char *name, const json_t *tv,
     tfiles l = {0};
     dc_batch *b = NULL, *t = NULL;
     dc_pred *p = NULL;
-    dc_array *mask = NULL;
     dc_schema *proj = NULL;
     (void)s;
     (void)name;
@@ -964,34 +914,22 @@ static dc_status manifest_read(dc_scope *s, const char *name, const json_t *tv,
     if (o->filter) {
         DC_TRY(dc_pred_parse_any(&p, o->filter, (int64_t)strlen(o->filter), err));
         DC_TRY(dc_pred_bind(p, b->schema, err));
-        DC_TRY(dc_pred_eval(p, b, &mask, err));
-        DC_TRY(dc_batch_filter(&t, b, mask, err));
-        dc_batch_unref(b);
-        b = t;
-        t = NULL;
     }
-    int64_t from = DC_MIN(o->offset, b->length);
-    int64_t len = b->length - from;
-    if (o->limit >= 0)
-        len = DC_MIN(len, o->limit);
-    DC_TRY(dc_batch_slice(&t, b, from, len, err));
-    dc_batch_unref(b);
-    b = t;
-    t = NULL;
-    if (o->columns) {
+    if (o->columns)
         DC_TRY(pick_fields(&proj, b->schema, o->columns, o->n_columns, "manifest", err));
-        DC_TRY(project(&t, b, proj, err));
-        dc_batch_unref(b);
-        b = t;
-        t = NULL;
-    }
-    DC_TRY(dc_reader_from_batches(out, b->schema, &b, 1, err));
+    else
+        proj = dc_schema_ref(b->schema);
+    int64_t skip = o->offset, left = o->limit < 0 ? -1 : o->limit;
+    rc = dc_rows_finish(b, p, proj, &skip, &left, &t, err);
+    b = NULL;
+    if (rc != DC_OK)
+        goto cleanup;
+    DC_TRY(dc_reader_from_batches(out, proj, &t, t ? 1 : 0, err));
 cleanup:
     tfiles_clear(&l);
     dc_batch_unref(b);
     dc_batch_unref(t);
     dc_pred_free(p);
-    dc_array_unref(mask);
     dc_schema_unref(proj);
     return rc;
 }
