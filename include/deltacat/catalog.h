@@ -15,6 +15,7 @@
 #ifndef DELTACAT_CATALOG_H
 #define DELTACAT_CATALOG_H
 
+#include <deltacat/columnar.h>
 #include <deltacat/common.h>
 
 #ifdef __cplusplus
@@ -48,6 +49,12 @@ dc_catalog *dc_catalog_ref(dc_catalog *c);
 void dc_catalog_close(dc_catalog *c); /**< NULL-safe; frees at the last reference */
 /** The catalog's id (a UUID fixed at creation); valid while the handle is. */
 const char *dc_catalog_id(const dc_catalog *c);
+/**
+ * Where the catalog lives, as the prefix its object keys (the paths a read
+ * plan or a schemaless table's manifest names) are relative to: "/abs/root/"
+ * for a local catalog, "mem://name/" in memory. Valid while the handle is.
+ */
+const char *dc_catalog_location(const dc_catalog *c);
 /** The latest committed version (0 for a catalog without commits). */
 dc_status dc_catalog_latest_version(dc_catalog *c, int64_t *out, dc_error *err);
 
@@ -69,6 +76,136 @@ dc_status dc_catalogs_remove(const char *name, dc_error *err);
  *  dc_catalogs_names_free. */
 dc_status dc_catalogs_names(char ***names, int64_t *n, int64_t *default_index, dc_error *err);
 void dc_catalogs_names_free(char **names, int64_t n);
+
+/* ---- schemas as JSON ------------------------------------------------------------ */
+
+/**
+ * Parse the JSON form of a schema, as table metadata and --schema files hold it:
+ *   {"fields": [{"name": "id", "type": "int64", "nullable": false,
+ *                "metadata": {"deltacat.merge_key": "true"}}, ...],
+ *    "metadata": {"key": "value"}}
+ * Types are written by name ("int64", "timestamp[us, tz=UTC]", "list<item: int64>",
+ * aliases "string", "double" ...); "nullable" defaults to true. `what` (may be
+ * NULL) names the text in messages (a file name). Errors: DC_EINVALID naming
+ * the line and column of malformed JSON, or the field at fault. Release the
+ * schema with dc_schema_unref.
+ */
+dc_status dc_schema_from_json_text(dc_schema **out, const char *text, size_t len, const char *what,
+                                   dc_error *err);
+/** The JSON form of `s` (compact, one line); NULL on ENOMEM. Caller frees with dc_free. */
+char *dc_schema_to_json_text(const dc_schema *s);
+
+/* ---- garbage collection ------------------------------------------------------------ */
+
+typedef struct dc_catalog_gc_options {
+    int64_t grace_ns;        /**< files younger than this are kept: 0 = 1 hour, < 0 = none */
+    bool dry_run;            /**< report what would be removed; change nothing */
+    int64_t retain_versions; /**< > 0: expire snapshots older than the last N versions */
+    int64_t retain_ns;       /**< > 0: expire snapshots older than this many nanoseconds */
+} dc_catalog_gc_options;
+
+/** What a collection removed (or, in a dry run, would remove). */
+typedef struct dc_catalog_gc_report {
+    char **keys; /**< the objects, relative to the root, in key order */
+    int64_t n_keys;
+    int64_t bytes;            /**< their total size */
+    int64_t data_files;       /**< data files no retained version reads */
+    int64_t staged_files;     /**< staged files of abandoned transactions */
+    int64_t log_entries;      /**< log entries before the oldest retained checkpoint */
+    int64_t checkpoint_files; /**< checkpoints no longer needed, incomplete ones */
+    int64_t txn_records;      /**< records of committed or expired transactions */
+    int64_t temporaries;      /**< half-written files of writers that died */
+    int64_t kept_young;       /**< garbage kept because it is younger than the grace */
+    int64_t oldest_version;   /**< the oldest version still readable after the run */
+    int64_t latest_version;   /**< the latest version seen */
+} dc_catalog_gc_report;
+
+/**
+ * Remove what no retained version of the catalog needs: data files of dropped
+ * tables and replaced rows once their snapshots expire (retain_*), files
+ * staged by abandoned writers, old log entries and checkpoints, stale
+ * transaction records; never anything younger than the grace period nor
+ * reachable from a retained version. `opts` may be NULL (grace 1 hour, keep
+ * every version). `out` (may be NULL) receives the report, released with
+ * dc_catalog_gc_report_free even on failure. Errors: DC_EINVALID (negative
+ * retain_*), DC_ECONFLICT (another collector expired snapshots at the same
+ * time: run again), DC_ECORRUPT, DC_EIO. On failure part of the garbage may
+ * be gone; running again finishes the work.
+ */
+dc_status dc_catalog_gc(dc_catalog *c, const dc_catalog_gc_options *opts, dc_catalog_gc_report *out,
+                        dc_error *err);
+void dc_catalog_gc_report_free(dc_catalog_gc_report *r); /**< NULL-safe; leaves it zeroed */
+
+/* ---- named catalogs from a configuration file ----------------------------------- */
+
+/*
+ * A configuration file names catalogs (JSON):
+ *   {"default": "prod",
+ *    "catalogs": {"prod": {"root": "/data/lake"},
+ *                 "aws": {"root": "s3://bucket/prefix", "s3": {...}}}}
+ * "s3" (and any other member of a catalog) is kept as it is, for the S3 backend.
+ * A relative root is relative to the directory of the configuration file.
+ */
+typedef struct dc_catalog_config dc_catalog_config;
+
+/**
+ * The configuration file's path: $DELTACAT_CONFIG when set, else
+ * $XDG_CONFIG_HOME/deltacat/config.json, else ~/.config/deltacat/config.json
+ * ($HOME). DC_ENOTFOUND when none of those variables is set. Free with dc_free.
+ */
+dc_status dc_catalog_config_path(char **out, dc_error *err);
+/**
+ * Load the configuration at `path` (NULL: dc_catalog_config_path). A missing
+ * file is an empty configuration (no catalogs), not an error. Errors:
+ * DC_EINVALID naming the file and the member at fault (malformed JSON, a
+ * catalog without a root, a bad name, a default that names no catalog),
+ * DC_EIO. Free with dc_catalog_config_free.
+ */
+dc_status dc_catalog_config_load(dc_catalog_config **out, const char *path, dc_error *err);
+/**
+ * Write the configuration back to the file it was loaded from (atomically:
+ * a temporary file renamed into place; the directory is created when
+ * missing). DC_EIO naming the file.
+ */
+dc_status dc_catalog_config_save(const dc_catalog_config *cfg, dc_error *err);
+void dc_catalog_config_free(dc_catalog_config *cfg); /**< NULL-safe */
+/** The file's path; valid while `cfg` is. */
+const char *dc_catalog_config_file(const dc_catalog_config *cfg);
+/** Number of catalogs; names are sorted. */
+int64_t dc_catalog_config_count(const dc_catalog_config *cfg);
+/** Catalog i's name and root as written in the file; valid until `cfg` changes. */
+const char *dc_catalog_config_name(const dc_catalog_config *cfg, int64_t i);
+const char *dc_catalog_config_root(const dc_catalog_config *cfg, int64_t i);
+/** The default catalog's name (the one "default" names, else the only one), or NULL. */
+const char *dc_catalog_config_default(const dc_catalog_config *cfg);
+/**
+ * Add catalog `name` at `root` (a path, file:///path, mem://NAME or a URL;
+ * stored as given). Names are 1 to 255 bytes of UTF-8 without '/', '\\',
+ * control characters, not "." or "..". DC_EEXISTS when the name is taken,
+ * DC_EINVALID for a bad name or an empty root. The first catalog added
+ * becomes the default.
+ */
+dc_status dc_catalog_config_add(dc_catalog_config *cfg, const char *name, const char *root,
+                                dc_error *err);
+/** Remove catalog `name` (and the default when it was). DC_ENOTFOUND. */
+dc_status dc_catalog_config_remove(dc_catalog_config *cfg, const char *name, dc_error *err);
+/** Make `name` the default. DC_ENOTFOUND. */
+dc_status dc_catalog_config_set_default(dc_catalog_config *cfg, const char *name, dc_error *err);
+/**
+ * Open catalog `name` of the configuration (NULL: the default). Errors:
+ * DC_ENOTFOUND (no such name, or no default: the message lists the names),
+ * and those of dc_catalog_open.
+ */
+dc_status dc_catalog_config_open(dc_catalog **out, const dc_catalog_config *cfg, const char *name,
+                                 const dc_catalog_options *opts, dc_error *err);
+/**
+ * Open every catalog of the configuration and register each under its name
+ * (dc_catalogs_put), making the configuration's default the registry's
+ * default. All or nothing: when one fails to open or its name is taken,
+ * none is left registered and the error names the catalog.
+ */
+dc_status dc_catalogs_register_config(const dc_catalog_config *cfg, const dc_catalog_options *opts,
+                                      dc_error *err);
 
 /* ---- transactions ----------------------------------------------------------------- */
 

@@ -1,5 +1,7 @@
 /* catalog.c: opening catalogs, transactions and history (the public API). */
 #include "catalog/catalog_int.h"
+#include "columnar/columnar_int.h"
+#include "storage/lifecycle_int.h"
 
 #include <stdio.h>
 
@@ -55,6 +57,11 @@ void dc_catalog_close(dc_catalog *c)
 }
 
 const char *dc_catalog_id(const dc_catalog *c) { return dc_store_catalog_id(c->store); }
+
+const char *dc_catalog_location(const dc_catalog *c)
+{
+    return dc_store_fs(c->store)->display;
+}
 
 dc_status dc_catalog_latest_version(dc_catalog *c, int64_t *out, dc_error *err)
 {
@@ -262,5 +269,94 @@ dc_status dc_catalog_transaction(dc_catalog *c, const char *txn_id, dc_txn_info 
     }
     return dc_error_set(err, DC_ENOTFOUND, "no committed transaction %s in the catalog", txn_id);
 cleanup:
+    return rc;
+}
+
+/* ---- schemas as JSON ---- */
+
+dc_status dc_schema_from_json_text(dc_schema **out, const char *text, size_t len, const char *what,
+                                   dc_error *err)
+{
+    json_t *j = NULL;
+    *out = NULL;
+    if (!text)
+        return dc_error_set(err, DC_EINVALID, "no schema text given");
+    dc_status rc = dc_json_parse(&j, text, len, what ? what : "schema", err);
+    if (rc == DC_OK && !json_is_object(j))
+        rc = dc_error_set(err, DC_EINVALID,
+                          "%s: a schema is a JSON object {\"fields\": [{\"name\": ..., "
+                          "\"type\": ...}, ...]}",
+                          what ? what : "schema");
+    if (rc == DC_OK) {
+        rc = dc_schema_from_json(out, j, err);
+        if (rc != DC_OK && what)
+            dc_error_prefix(err, "%s: ", what);
+    }
+    json_decref(j);
+    return rc;
+}
+
+char *dc_schema_to_json_text(const dc_schema *s)
+{
+    json_t *j = s ? dc_schema_to_json(s) : NULL;
+    if (!j)
+        return NULL;
+    dc_strbuf sb;
+    dc_strbuf_init(&sb);
+    char *out = NULL;
+    if (dc_json_dump(&sb, j) == DC_OK)
+        out = dc_strndup(sb.data, (size_t)sb.len);
+    dc_strbuf_free(&sb);
+    json_decref(j);
+    return out;
+}
+
+/* ---- garbage collection ---- */
+
+void dc_catalog_gc_report_free(dc_catalog_gc_report *r)
+{
+    if (!r)
+        return;
+    for (int64_t i = 0; i < r->n_keys; i++)
+        dc_free(r->keys[i]);
+    dc_free(r->keys);
+    memset(r, 0, sizeof *r);
+}
+
+dc_status dc_catalog_gc(dc_catalog *c, const dc_catalog_gc_options *opts, dc_catalog_gc_report *out,
+                        dc_error *err)
+{
+    dc_gc_options o = {0};
+    dc_gc_report rep = {0};
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!c)
+        return dc_error_set(err, DC_EINVALID, "gc: no catalog given");
+    if (opts) {
+        o.grace_ns = opts->grace_ns;
+        o.dry_run = opts->dry_run;
+        o.retain_versions = opts->retain_versions;
+        o.retain_ns = opts->retain_ns;
+    }
+    dc_status rc = dc_store_gc(c->store, &o, &rep, err);
+    if (out) {
+        *out = (dc_catalog_gc_report){
+            .keys = rep.keys,
+            .n_keys = rep.n_keys,
+            .bytes = rep.bytes,
+            .data_files = rep.data_files,
+            .staged_files = rep.staged_files,
+            .log_entries = rep.log_entries,
+            .checkpoint_files = rep.checkpoint_files,
+            .txn_records = rep.txn_records,
+            .temporaries = rep.temporaries,
+            .kept_young = rep.kept_young,
+            .oldest_version = rep.oldest_version,
+            .latest_version = rep.latest_version,
+        };
+        rep.keys = NULL; /* moved */
+        rep.n_keys = 0;
+    }
+    dc_gc_report_free(&rep);
     return rc;
 }
