@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(build-essential pkg-config clang-14 libclang-rt-14-dev cmake ninja-build valgrind
   curl libzstd-dev libsnappy-dev zlib1g-dev liblz4-dev libbrotli-dev libcurl4-openssl-dev
   libssl-dev libmicrohttpd-dev libjansson-dev libxxhash-dev libcmocka-dev spin clang-format
-  time)
+  time libexpat1-dev)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -802,9 +802,7 @@ dc_status dc_fs_open(dc_fs **out, const char *url, dc_error *err)
     if (sl == 3 && dc_str_ieq(url, 3, "mem"))
         return dc_fs_memory_open(out, rest[0] ? rest : NULL, NULL, err);
     if (sl == 2 && dc_str_ieq(url, 2, "s3"))
-        return dc_error_set(err, DC_EUNSUPPORTED,
-                            "%s: S3 support is not built yet; use a local directory or mem://",
-                            url);
+        return dc_fs_s3_open(out, url, NULL, err);
     return dc_error_set(err, DC_EINVALID,
                         "%s: unknown filesystem scheme '%.*s' (use a directory, file://, mem:// "
                         "or s3://)",

@@ -223,9 +223,54 @@ dc_status dc_fs_memory_open(dc_fs **out, const char *name, const dc_fs_memory_op
 dc_status dc_fs_memory_drop(const char *name, dc_error *err);
 
 /*
+ * S3 (src/fs/fs_s3.c). Every field is optional: a NULL string or a 0 number falls back
+ * to the environment, the AWS way (src/fs/s3_config.c):
+ *   credentials: access_key_id + secret_access_key (+ session_token) here, else
+ *     AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), else the profile
+ *     (profile here, else AWS_PROFILE, else "default") in AWS_SHARED_CREDENTIALS_FILE
+ *     (~/.aws/credentials: [NAME]) or AWS_CONFIG_FILE (~/.aws/config: [profile NAME],
+ *     [default]);
+ *   region: here, AWS_REGION, AWS_DEFAULT_REGION, the profile's region, "us-east-1";
+ *   endpoint: here, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url,
+ *     else AWS itself. A custom endpoint is addressed path-style (http://host/bucket/key),
+ *     AWS virtual-host style (https://bucket.s3.REGION.amazonaws.com/key).
+ * The secret and the session token never appear in an error message or a log line.
+ */
+typedef struct dc_fs_s3_options {
+    const char *region;
+    const char *endpoint; /* "http://127.0.0.1:9000", "https://s3.example.com" */
+    const char *profile;
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *session_token;
+    int64_t part_size;      /* multipart part size of outputs (0: 8 MiB; AWS needs >= 5 MiB) */
+    int64_t read_ahead;     /* bytes an input fetches at once (0: 256 KiB) */
+    int max_retries;        /* retries of a failed request (0: 5; negative: none) */
+    int retry_base_ms;      /* first backoff (0: 50 ms), doubled per retry, with jitter */
+    int retry_max_ms;       /* longest backoff (0: 5000 ms) */
+    int connect_timeout_ms; /* 0: 10000 */
+    int timeout_ms;         /* a request making no progress this long fails (0: 30000) */
+    int list_page_size;     /* keys per ListObjectsV2 page (0: 1000) */
+    bool no_check;          /* skip the bucket check (one LIST) at open */
+    bool no_shape_check;    /* skip the "a key is not also a directory" checks (a HEAD per
+                               unknown parent and a LIST per write): faster, less portable */
+} dc_fs_s3_options;
+
+/*
+ * Open "s3://bucket[/prefix]" as a filesystem whose keys live under "prefix/". Unless
+ * no_check, the bucket is checked with one LIST, so that wrong credentials, a missing
+ * bucket (DC_ENOTFOUND), a bucket in another region or an endpoint that does not answer
+ * fail here, each with a message naming the bucket and what to do (DC_EIO). A bad URL or
+ * configuration (no credentials, an unknown profile, a bad endpoint) is DC_EINVALID.
+ * Capabilities: DURABLE | SHARED (no rename).
+ */
+dc_status dc_fs_s3_open(dc_fs **out, const char *url, const dc_fs_s3_options *o, dc_error *err);
+
+/*
  * Open by URL: a plain path or file:///abs/path -> local (root must exist, fsync on);
  * mem://NAME -> the named memory store (mem:// alone: a private one);
- * s3://... -> DC_EUNSUPPORTED. Anything else -> DC_EINVALID.
+ * s3://bucket/prefix -> S3 configured from the environment (dc_fs_s3_open with no
+ * options). Anything else -> DC_EINVALID.
  */
 dc_status dc_fs_open(dc_fs **out, const char *url, dc_error *err);
 
