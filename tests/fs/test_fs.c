@@ -914,10 +914,10 @@ static void put_is_atomic_for_concurrent_readers(void **state)
         args[i] = (swap_arg){fs, i == 0, &stop, 0, 0};
         assert_int_equal(pthread_create(&t[i], NULL, swap_thread, &args[i]), 0);
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 4; i++) /* every thread joined before any assertion */
         pthread_join(t[i], NULL);
+    for (int i = 0; i < 4; i++)
         assert_int_equal(args[i].bad, 0);
-    }
     assert_true(args[1].reads + args[2].reads + args[3].reads > 0);
     assert_string_equal(list_str(fs, "", true), "swap/obj"); /* no temporaries left */
 }
