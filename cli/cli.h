@@ -153,6 +153,7 @@ int dc_cmd_table(int argc, char **argv);
 int dc_cmd_version(int argc, char **argv);
 int dc_cmd_catalog(int argc, char **argv);
 int dc_cmd_gc(int argc, char **argv);
+int dc_cmd_compact(int argc, char **argv);
 int dc_cmd_txn(int argc, char **argv);
 int dc_cmd_list(int argc, char **argv);
 int dc_cmd_copy(int argc, char **argv);

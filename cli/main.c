@@ -261,6 +261,25 @@ static const char GC_HELP[] =
     "  deltacat gc --dry-run --list\n"
     "  deltacat gc --retain-versions 10 --json\n";
 
+static const char COMPACT_HELP[] =
+    "Usage: deltacat compact TABLE [-n NS] [--if-needed] [--target-rows N] [--json]\n"
+    "\n"
+    "Fold a table's files into new ones: on a table with merge keys, the base files\n"
+    "and every outstanding MERGE and DELETE become merged files (one row per key); on\n"
+    "other tables, small files are joined in read order. One commit; writes committed\n"
+    "while it runs stay after it. Earlier versions still read the old files (until gc).\n"
+    "A table's policy (properties compaction.mode auto|sync|off, compaction.max_deltas,\n"
+    "compaction.max_ratio) also compacts it after writes.\n"
+    "\n"
+    "Options:\n" ROOT_OPT "  -n, --namespace NS   the table's namespace (default: default)\n"
+    "  --if-needed          only when the table's policy asks for it\n"
+    "  --target-rows N      rows per file (default 4194304)\n"
+    "  -j, --json           the result as JSON\n"
+    "\n"
+    "Examples:\n"
+    "  deltacat compact users\n"
+    "  deltacat compact -n finance users --json\n";
+
 static const char TXN_HELP[] =
     "Usage: deltacat txn FILE|- [-m MESSAGE] [--json]\n"
     "\n"
@@ -368,6 +387,8 @@ const dc_cli_command dc_cli_commands[] = {
     {"txn", "apply a file of operations on several tables in one transaction", TXN_HELP,
      dc_cmd_txn},
     {"gc", "remove files no retained version needs (garbage collection)", GC_HELP, dc_cmd_gc},
+    {"compact", "fold a table's merges, deletes and small files into new files", COMPACT_HELP,
+     dc_cmd_compact},
     {"list", "list catalogs, namespaces and tables by dc:// URL", LIST_HELP, dc_cmd_list},
     {"copy", "copy tables and namespaces between catalogs by dc:// URL", COPY_HELP, dc_cmd_copy},
     {"demo", "a short tour of what deltacat does today", DEMO_HELP, dc_cmd_demo},
