@@ -621,6 +621,27 @@ cleanup:
     return rc;
 }
 
+/* The writer of table version `tv` for rows of `schema` (its partition scheme bound to it);
+ * the content type is the write's, else the table's. */
+static dc_status ctx_begin(writer_ctx *x, dc_catalog *c, const char *table_id, const json_t *tv,
+                           const dc_schema *schema, const dc_table_write_options *o, dc_error *err)
+{
+    x->c = c;
+    x->fs = dc_store_fs(c->store);
+    x->table_id = table_id;
+    x->schema = schema;
+    x->cons = dc_tv_consistency(tv);
+    x->format = o->content_type ? o->content_type : dc_tv_content_type(tv);
+    x->o = o;
+    x->schema_id = json_integer_value(json_object_get(json_object_get(tv, "schema"), "schema_id"));
+    x->spec_json = json_deep_copy(json_object_get(tv, "partition_spec")); /* NULL: none */
+    if (x->spec_json) {
+        DC_RET(dc_part_spec_from_json(&x->spec, x->spec_json, err));
+        DC_RET(dc_part_spec_bind(&x->spec, schema, err));
+    }
+    return DC_OK;
+}
+
 static void remove_written(writer_ctx *x)
 {
     for (int64_t i = 0; i < x->n_written; i++) {
@@ -844,14 +865,7 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
     }
     tv = dc_table_version_obj(dc_state_table(dc_scope_state(&s), table_id), vn, &vn);
     /* the files */
-    x.c = c;
-    x.fs = dc_store_fs(c->store);
-    x.table_id = table_id;
-    x.schema = new_schema;
-    x.cons = dc_tv_consistency(tv);
-    x.format = opts->content_type ? opts->content_type : dc_tv_content_type(tv);
-    x.o = opts;
-    x.schema_id = json_integer_value(json_object_get(json_object_get(tv, "schema"), "schema_id"));
+    DC_TRY(ctx_begin(&x, c, table_id, tv, new_schema, opts, err));
     /* merge keys: what the files carry, and whether the write can be a base */
     bool filled = !keyed || creating || opts->mode == DC_WRITE_REPLACE || !tv_has_files(tv);
     if (keyed) {
@@ -865,11 +879,6 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
         for (int32_t i = 0; i < x.schema->n_fields && x.n_key_cols < 64; i++)
             if (dc_tfield_is_merge_key(&x.schema->fields[i]))
                 x.key_cols[x.n_key_cols++] = i;
-    }
-    x.spec_json = json_deep_copy(json_object_get(tv, "partition_spec")); /* NULL: none */
-    if (x.spec_json) {
-        DC_TRY(dc_part_spec_from_json(&x.spec, x.spec_json, err));
-        DC_TRY(dc_part_spec_bind(&x.spec, new_schema, err));
     }
     DC_TRY(make_file_schema(&x, err));
     if (x.format != DC_FORMAT_PARQUET && x.format != DC_FORMAT_CSV && x.format != DC_FORMAT_JSONL &&
@@ -1302,19 +1311,7 @@ dc_status dc_table_compact(dc_catalog *c, dc_txn *txn, const char *ns, const cha
     dc_table_read_options_init(&ro);
     ro.table_version = vn;
     DC_TRY(dc_table_read_quiet(c, s.txn, ns, name, &ro, &rd, err));
-    x.c = c;
-    x.fs = dc_store_fs(c->store);
-    x.table_id = table_id;
-    x.schema = schema;
-    x.cons = dc_tv_consistency(tv);
-    x.format = dc_tv_content_type(tv);
-    x.o = &wo;
-    x.schema_id = json_integer_value(json_object_get(json_object_get(tv, "schema"), "schema_id"));
-    x.spec_json = json_deep_copy(json_object_get(tv, "partition_spec"));
-    if (x.spec_json) {
-        DC_TRY(dc_part_spec_from_json(&x.spec, x.spec_json, err));
-        DC_TRY(dc_part_spec_bind(&x.spec, schema, err));
-    }
+    DC_TRY(ctx_begin(&x, c, table_id, tv, schema, &wo, err));
     DC_TRY(make_file_schema(&x, err));
     for (;;) {
         DC_TRY(dc_reader_next(rd, &b, err));
