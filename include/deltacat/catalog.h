@@ -77,24 +77,6 @@ dc_status dc_catalogs_remove(const char *name, dc_error *err);
 dc_status dc_catalogs_names(char ***names, int64_t *n, int64_t *default_index, dc_error *err);
 void dc_catalogs_names_free(char **names, int64_t n);
 
-/* ---- schemas as JSON ------------------------------------------------------------ */
-
-/**
- * Parse the JSON form of a schema, as table metadata and --schema files hold it:
- *   {"fields": [{"name": "id", "type": "int64", "nullable": false,
- *                "metadata": {"deltacat.merge_key": "true"}}, ...],
- *    "metadata": {"key": "value"}}
- * Types are written by name ("int64", "timestamp[us, tz=UTC]", "list<item: int64>",
- * aliases "string", "double" ...); "nullable" defaults to true. `what` (may be
- * NULL) names the text in messages (a file name). Errors: DC_EINVALID naming
- * the line and column of malformed JSON, or the field at fault. Release the
- * schema with dc_schema_unref.
- */
-dc_status dc_schema_from_json_text(dc_schema **out, const char *text, size_t len, const char *what,
-                                   dc_error *err);
-/** The JSON form of `s` (compact, one line); NULL on ENOMEM. Caller frees with dc_free. */
-char *dc_schema_to_json_text(const dc_schema *s);
-
 /* ---- garbage collection ------------------------------------------------------------ */
 
 typedef struct dc_catalog_gc_options {

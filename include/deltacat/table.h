@@ -118,6 +118,7 @@ typedef struct dc_table_info {
     dc_schema_evolution evolution;
     dc_schema_consistency consistency;
     dc_file_format content_type;
+    bool schemaless; /**< its files are registered as they are (read: the manifest) */
     int64_t row_count, size_bytes, file_count, delta_count, partition_count;
     int64_t last_modified; /**< the catalog version that last changed the table */
 } dc_table_info;

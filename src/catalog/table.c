@@ -66,8 +66,10 @@ dc_status dc_ns_resolve(const dc_scope *s, const char *name, const char **id, dc
     if (!name)
         name = DC_DEFAULT_NAMESPACE;
     *id = dc_state_namespace_id_by_name(dc_scope_state(s), name);
-    if (!*id)
+    if (!*id) { /* a name no namespace could have is a bad name, not a missing one */
+        DC_RET(dc_state_check_name("namespace", name, err));
         return dc_error_set(err, DC_ENOTFOUND, "namespace %s does not exist", name);
+    }
     return DC_OK;
 }
 
@@ -79,9 +81,11 @@ dc_status dc_table_resolve(const dc_scope *s, const char *ns, const char *name,
         return dc_error_set(err, DC_EINVALID, "no table name given");
     DC_RET(dc_ns_resolve(s, ns, &nsid, err));
     const char *id = dc_state_table_id_by_name(dc_scope_state(s), nsid, name);
-    if (!id)
+    if (!id) {
+        DC_RET(dc_state_check_name("table", name, err));
         return dc_error_set(err, DC_ENOTFOUND, "table %s does not exist in namespace %s", name,
                             ns ? ns : DC_DEFAULT_NAMESPACE);
+    }
     if (table_id)
         *table_id = id;
     if (table)
@@ -647,6 +651,7 @@ static dc_status table_info(const json_t *state, const char *id, dc_table_info *
     out->evolution = dc_tv_evolution(tv);
     out->consistency = dc_tv_consistency(tv);
     out->content_type = dc_tv_content_type(tv);
+    out->schemaless = dc_tv_schemaless(tv);
     int64_t tvmod = json_integer_value(json_object_get(tv, "modified"));
     if (tvmod > out->last_modified)
         out->last_modified = tvmod;

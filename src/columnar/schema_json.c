@@ -147,3 +147,42 @@ cleanup:
     dc_metadata_clear(&smd);
     return rc;
 }
+
+/* ---- the public text form ---- */
+
+dc_status dc_schema_from_json_text(dc_schema **out, const char *text, size_t len, const char *what,
+                                   dc_error *err)
+{
+    json_t *j = NULL;
+    *out = NULL;
+    if (!text)
+        return dc_error_set(err, DC_EINVALID, "no schema text given");
+    dc_status rc = dc_json_parse(&j, text, len, what ? what : "schema", err);
+    if (rc == DC_OK && !json_is_object(j))
+        rc = dc_error_set(err, DC_EINVALID,
+                          "%s: a schema is a JSON object {\"fields\": [{\"name\": ..., "
+                          "\"type\": ...}, ...]}",
+                          what ? what : "schema");
+    if (rc == DC_OK) {
+        rc = dc_schema_from_json(out, j, err);
+        if (rc != DC_OK && what)
+            dc_error_prefix(err, "%s: ", what);
+    }
+    json_decref(j);
+    return rc;
+}
+
+char *dc_schema_to_json_text(const dc_schema *s)
+{
+    json_t *j = s ? dc_schema_to_json(s) : NULL;
+    if (!j)
+        return NULL;
+    dc_strbuf sb;
+    dc_strbuf_init(&sb);
+    char *out = NULL;
+    if (dc_json_dump(&sb, j) == DC_OK)
+        out = dc_strndup(sb.data, (size_t)sb.len);
+    dc_strbuf_free(&sb);
+    json_decref(j);
+    return out;
+}

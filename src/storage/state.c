@@ -67,8 +67,7 @@ static json_t *cow_table_version(json_t *state, const char *table_id, const char
     return versions ? cow_member(versions, vkey) : NULL;
 }
 
-/* A name users can type: non-empty, at most 255 bytes, printable, no '/'. */
-static dc_status check_name(const char *kind, const char *name, dc_error *err)
+dc_status dc_state_check_name(const char *kind, const char *name, dc_error *err)
 {
     size_t n = strlen(name);
     if (n == 0 || n > 255)
@@ -433,7 +432,7 @@ dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_er
         if (!create && !ns)
             return dc_error_set(err, DC_ENOTFOUND, "namespace %s does not exist", id);
         if (nm) {
-            if ((rc = check_name("namespace", nm, err)) != DC_OK)
+            if ((rc = dc_state_check_name("namespace", nm, err)) != DC_OK)
                 return rc;
             const char *other = dc_state_namespace_id_by_name(state, nm);
             if (other && strcmp(other, id) != 0)
@@ -501,7 +500,7 @@ dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_er
         const char *target_name = nm ? nm : str_member(t, "name");
         if (nsid && !dc_state_namespace(state, nsid))
             return dc_error_set(err, DC_ENOTFOUND, "namespace %s does not exist", nsid);
-        if (nm && (rc = check_name("table", nm, err)) != DC_OK)
+        if (nm && (rc = dc_state_check_name("table", nm, err)) != DC_OK)
             return rc;
         const char *other = dc_state_table_id_by_name(state, target_ns, target_name);
         if (other && strcmp(other, id) != 0)

@@ -66,6 +66,10 @@ dc_status dc_state_apply(json_t *state, const json_t *op, int64_t version, dc_er
 json_t *dc_state_namespace(const json_t *state, const char *namespace_id);
 json_t *dc_state_table(const json_t *state, const char *table_id);
 const char *dc_state_namespace_id_by_name(const json_t *state, const char *name);
+/* A name users can type (`kind` "namespace" or "table" names it in the message):
+ * 1 to 255 bytes of UTF-8, no control characters, '/' or '\\', not "." or "..";
+ * DC_EINVALID saying which rule it breaks. */
+dc_status dc_state_check_name(const char *kind, const char *name, dc_error *err);
 const char *dc_state_table_id_by_name(const json_t *state, const char *namespace_id,
                                       const char *name);
 

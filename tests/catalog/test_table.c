@@ -238,7 +238,14 @@ static void test_tables(void **state)
     DC_ASSERT_OK(dc_table_drop(c, NULL, "pets", "dogs", false, NULL));
     assert_int_equal(dc_table_drop(c, NULL, "pets", "dogs", false, &e), DC_ENOTFOUND);
     assert_non_null(strstr(e.message, "dogs"));
-    assert_int_equal(dc_table_describe(c, NULL, NULL, "../etc", &ti, &e), DC_ENOTFOUND);
+    /* a name no table or namespace could have is invalid, not missing */
+    assert_int_equal(dc_table_describe(c, NULL, NULL, "../etc", &ti, &e), DC_EINVALID);
+    assert_non_null(strstr(e.message, "table name \"../etc\" may not contain '/'"));
+    assert_int_equal(dc_table_create(c, NULL, "../x", "t", NULL, &e), DC_EINVALID);
+    assert_non_null(strstr(e.message, "namespace name \"../x\""));
+    assert_int_equal(dc_table_describe(c, NULL, "..", "t", &ti, &e), DC_EINVALID);
+    assert_non_null(strstr(e.message, "may not be \".\" or \"..\""));
+    assert_int_equal(dc_table_describe(c, NULL, NULL, "nope", &ti, &e), DC_ENOTFOUND);
     dc_metadata_clear(&p);
     dc_reader_free(r);
     close_catalog(c);
@@ -842,6 +849,11 @@ static void test_schemaless_tables(void **state)
     assert_true(res.created);
     assert_int_equal(res.files, 3);
     assert_int_equal(res.rows, 3); /* 2 + 1 + 0 (not tabular) */
+    dc_table_info ti;
+    DC_ASSERT_OK(dc_table_describe(c, NULL, NULL, "raw", &ti, NULL));
+    assert_true(ti.schemaless);
+    assert_null(ti.schema);
+    dc_table_info_clear(&ti);
     /* reads return the manifest */
     char *v = read_col(c, NULL, "raw", NULL, "content_type", &n);
     assert_string_equal(v, "csv,jsonl,txt");
