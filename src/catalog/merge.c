@@ -525,9 +525,12 @@ static dc_status ensure_rows(mreader *mr, int64_t rows, dc_error *err)
     return mr->cap_rows ? DC_OK : dc_error_nomem(err);
 }
 
-/* Base batch B with the tail folded in: *out the rows the tail does not touch (B itself
- * when none is touched: no copy), *merged (may be NULL) the touched rows after the fold,
- * which come after them (a table with merge keys promises no row order). */
+/* Base batch B with the tail folded in. When the tail deletes none of its rows, *out is B
+ * with the folded rows patched in place (B itself when none is touched: no copy; a
+ * column no folded row changes is shared). Otherwise *out holds the rows the tail does
+ * not touch and *merged the folded rows that survive, given after them (a table with
+ * merge keys promises no row order). When the caller's reference to B is the only one,
+ * B's columns may be taken over (patched in place): the caller only unrefs B after. */
 static dc_status merge_base(mreader *mr, dc_batch *B, dc_batch **out, dc_batch **merged,
                             dc_error *err)
 {
@@ -536,7 +539,7 @@ static dc_status merge_base(mreader *mr, dc_batch *B, dc_batch **out, dc_batch *
     dc_array **cols = NULL, *mask = NULL, *from_b = NULL, *from_t = NULL, *comb = NULL;
     dc_array *keys[64];
     uint8_t *keep = NULL;
-    int64_t *bi = NULL, *ti = NULL, *np = NULL;
+    int64_t *bi = NULL, *ti = NULL, *pi = NULL, *np = NULL;
     int64_t L = B->length;
     *out = *merged = NULL;
     if (m->n_rec == 0 || L == 0) {
@@ -554,11 +557,66 @@ static dc_status merge_base(mreader *mr, dc_batch *B, dc_batch **out, dc_batch *
         *out = dc_batch_ref(B);
         return DC_OK;
     }
-    /* the untouched rows: one filter */
+    /* fold each touched row: per column, its value from the base row (bi) or a tail
+     * record (ti, at base position pi) */
+    int32_t nc = m->nc;
+    DC_TRY(ensure_rows(mr, hits, err));
+    bi = dc_malloc((size_t)(hits * nc + 1) * sizeof *bi);
+    ti = dc_malloc((size_t)(hits * nc + 1) * sizeof *ti);
+    pi = dc_malloc((size_t)(hits * nc + 1) * sizeof *pi);
+    np = dc_calloc((size_t)nc * 2 + 1, sizeof *np); /* per column: base picks, tail picks */
+    DC_TRY_ALLOC(bi && ti && pi && np ? bi : NULL, err);
+    int64_t o = 0;
+    for (int64_t i = 0; i < L; i++) {
+        int64_t k = mr->ids[i];
+        if (k < 0)
+            continue;
+        m->key_seen[k] = 1;
+        bool exists;
+        DC_TRY(fold(mr, k, B, i, &exists, err));
+        if (!exists) {
+            mr->ids[i] = INT64_MIN; /* deleted */
+            continue;
+        }
+        for (int32_t c = 0; c < nc; c++) {
+            int64_t sr = mr->src[c];
+            if (sr < 0) {
+                bi[c * hits + np[2 * c]] = i;
+                mr->idx[c * hits + o] = np[2 * c]++;
+            } else {
+                pi[c * hits + np[2 * c + 1]] = i;
+                ti[c * hits + np[2 * c + 1]] = sr;
+                mr->idx[c * hits + o] = -1 - np[2 * c + 1]++;
+            }
+        }
+        o++;
+    }
+    cols = dc_calloc((size_t)nc + 1, sizeof *cols);
+    DC_TRY_ALLOC(cols, err);
+    if (o == hits) { /* no row deleted: the batch with the folded rows patched in place */
+        /* B's columns are written into when B holds the only reference (a batch just
+         * decoded): no copy */
+        bool own = __atomic_load_n(&B->refs_, __ATOMIC_ACQUIRE) == 1;
+        for (int32_t c = 0; c < nc; c++) {
+            cols[c] = dc_array_ref(B->columns[c]);
+            if (np[2 * c + 1] == 0)
+                continue;
+            if (own && __atomic_load_n(&cols[c]->refs_, __ATOMIC_ACQUIRE) == 2) {
+                /* B's reference and ours: let B's go so that ours is the only one */
+                dc_array_unref(B->columns[c]);
+                B->columns[c] = NULL;
+            }
+            DC_TRY(dc_array_patch_owned(&cols[c], &pi[c * hits], m->T[c], &ti[c * hits],
+                                        np[2 * c + 1], err));
+        }
+        DC_TRY(dc_batch_new(out, B->schema, cols, L, err));
+        goto cleanup;
+    }
+    /* rows deleted: the untouched rows by one filter, the folded rows after them */
     keep = dc_malloc((size_t)L);
     DC_TRY_ALLOC(keep, err);
     for (int64_t i = 0; i < L; i++)
-        keep[i] = mr->ids[i] < 0;
+        keep[i] = mr->ids[i] < 0 && mr->ids[i] != INT64_MIN;
     {
         dc_builder *mb = NULL;
         dc_type *bt = dc_type_new(DC_TYPE_BOOL);
@@ -578,39 +636,8 @@ static dc_status merge_base(mreader *mr, dc_batch *B, dc_batch **out, dc_batch *
             goto cleanup;
     }
     DC_TRY(dc_batch_filter(out, B, mask, err));
-    /* the touched rows: each column from the base row or a tail record */
-    int32_t nc = m->nc;
-    DC_TRY(ensure_rows(mr, hits, err));
-    bi = dc_malloc((size_t)(hits * nc + 1) * sizeof *bi);
-    ti = dc_malloc((size_t)(hits * nc + 1) * sizeof *ti);
-    np = dc_calloc((size_t)nc * 2 + 1, sizeof *np); /* per column: base picks, tail picks */
-    DC_TRY_ALLOC(bi && ti && np ? bi : NULL, err);
-    int64_t o = 0;
-    for (int64_t i = 0; i < L; i++) {
-        int64_t k = mr->ids[i];
-        if (k < 0)
-            continue;
-        m->key_seen[k] = 1;
-        bool exists;
-        DC_TRY(fold(mr, k, B, i, &exists, err));
-        if (!exists)
-            continue;
-        for (int32_t c = 0; c < nc; c++) {
-            int64_t sr = mr->src[c];
-            if (sr < 0) {
-                bi[c * hits + np[2 * c]] = i;
-                mr->idx[c * hits + o] = np[2 * c]++;
-            } else {
-                ti[c * hits + np[2 * c + 1]] = sr;
-                mr->idx[c * hits + o] = -1 - np[2 * c + 1]++;
-            }
-        }
-        o++;
-    }
     if (o == 0)
         goto cleanup;
-    cols = dc_calloc((size_t)nc + 1, sizeof *cols);
-    DC_TRY_ALLOC(cols, err);
     for (int32_t c = 0; c < nc; c++) {
         int64_t nb = np[2 * c], nt = np[2 * c + 1];
         int64_t *ix = &mr->idx[c * hits];
@@ -645,6 +672,7 @@ cleanup:
     dc_free(keep);
     dc_free(bi);
     dc_free(ti);
+    dc_free(pi);
     dc_free(np);
     if (rc != DC_OK) {
         dc_batch_unref(*out);

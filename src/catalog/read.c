@@ -1160,7 +1160,7 @@ cleanup:
 
 /*
  * The read of a table with merge keys (merge_int.h): the base files stream through
- * the merge, the tail is loaded first. The filter prunes base files by statistics
+ * the merge, read ahead on a thread of their own while the tail loads. The filter prunes base files by statistics
  * and filters their rows early only when that cannot change a merged row: no
  * partial update and no ordering column in play; the merged rows are filtered again.
  */
@@ -1241,7 +1241,6 @@ static dc_status open_merged(dc_scope *s, dc_catalog *c, const char *ns, const c
                           .n_order = no,
                           .defaults = defaults};
     DC_TRY(dc_merge_new(&m, &spec, err));
-    DC_TRY(load_tail(m, dc_store_fs(c->store), &tails, tail, n_tail, M, err));
     /* the base */
     bool safe = !partial && !mc.ordered;
     bool any_base = false;
@@ -1251,8 +1250,8 @@ static dc_status open_merged(dc_scope *s, dc_catalog *c, const char *ns, const c
         base = dc_calloc(1, sizeof *base);
         DC_TRY_ALLOC(base, err);
         dc_table_read_options bo = mo;
-        bo.filter = safe && dc_merge_tail_rows(m) > 0 ? opts->filter : NULL;
-        if (dc_merge_tail_rows(m) == 0) /* nothing to merge: a plain read of the base */
+        bo.filter = safe && n_tail > 0 ? opts->filter : NULL;
+        if (n_tail == 0) /* nothing to merge: a plain read of the base */
             bo = *opts;
         DC_TRY(setup_read(&base->rs, s, ns, name, &bo, err));
         for (int64_t i = 0; i < base->rs.files.n; i++) /* same listing, same order */
@@ -1263,7 +1262,7 @@ static dc_status open_merged(dc_scope *s, dc_catalog *c, const char *ns, const c
         base->fs = dc_fs_ref(dc_store_fs(c->store));
         base->left = -1;
         base->batch_rows = opts->batch_rows > 0 ? opts->batch_rows : 65536;
-        if (dc_merge_tail_rows(m) == 0) {
+        if (n_tail == 0) {
             base->skip = opts->offset;
             base->left = opts->limit < 0 ? -1 : opts->limit;
             rc = dc_reader_new(out, &TABLE_VT, base, base->rs.out_schema, err);
@@ -1275,7 +1274,15 @@ static dc_status open_merged(dc_scope *s, dc_catalog *c, const char *ns, const c
         if (rc != DC_OK)
             goto cleanup;
         base = NULL;
+        /* the base streams on a thread of its own while the tail loads and then while
+         * the merge folds it */
+        dc_reader *ahead = NULL;
+        rc = dc_reader_prefetch(&ahead, base_reader, 4, err);
+        base_reader = ahead;
+        if (rc != DC_OK)
+            goto cleanup;
     }
+    DC_TRY(load_tail(m, dc_store_fs(c->store), &tails, tail, n_tail, M, err));
     dc_merge_read ro = {.pred = outrs->pred,
                         .out_schema = outrs->out_schema,
                         .offset = opts->offset,

@@ -159,6 +159,14 @@ dc_status dc_reader_from_batches(dc_reader **out, const dc_schema *schema,
                                  dc_batch *const *batches, int64_t n, dc_error *err);
 
 /*
+ * A reader that pulls `src` (moved in, freed with it, also on failure) on a thread of its
+ * own, up to `depth` batches ahead (depth < 1: 2), so the source's work overlaps the
+ * consumer's. The source's error comes out after the batches before it. Freeing the
+ * reader stops the thread and drops what it had queued.
+ */
+dc_status dc_reader_prefetch(dc_reader **out, dc_reader *src, int depth, dc_error *err);
+
+/*
  * One stream over n sources opened one at a time, in order, by `open` (source
  * i as a reader); every batch is conformed (dc_batch_conform) to `schema`.
  * `free_user` (may be NULL) releases `user` with the reader, also when this fails.
@@ -237,6 +245,21 @@ dc_status dc_array_take(dc_array **out, const dc_array *a, const int64_t *indice
                         dc_error *err);
 dc_status dc_batch_take(dc_batch **out, const dc_batch *b, const int64_t *indices, int64_t n,
                         dc_error *err);
+
+/*
+ * A copy of `base` with row rows[j] replaced by row src_rows[j] of `src` (same type), for
+ * j < n; rows strictly increasing. Untouched rows are copied in runs (no gather), so
+ * patching a few rows costs about one copy of the array. n == 0 returns `base` itself.
+ * DC_EINVALID for a type mismatch or rows out of order or range.
+ */
+dc_status dc_array_patch(dc_array **out, const dc_array *base, const int64_t *rows,
+                         const dc_array *src, const int64_t *src_rows, int64_t n, dc_error *err);
+
+/* The same into *a: in place when the array and its buffers are referenced by the caller
+ * alone (fixed-width and bool values), else *a is replaced by a patched copy (and the
+ * caller's reference to the old one given up). */
+dc_status dc_array_patch_owned(dc_array **a, const int64_t *rows, const dc_array *src,
+                               const int64_t *src_rows, int64_t n, dc_error *err);
 
 /* Keep rows where `mask` (BOOL, same length) is true; a null mask value drops the row. */
 dc_status dc_array_filter(dc_array **out, const dc_array *a, const dc_array *mask,
