@@ -690,15 +690,18 @@ static dc_status append_values(pqw_column *c, const void *vals, int64_t n, dc_er
         int64_t len;
         if (c->ptype == DC_PQ_TYPE_BYTE_ARRAY) {
             const pqw_view *v = vals;
-            for (int64_t k = 0; k < n; k++)
+            for (int64_t k = 0; k < n; k++) {
                 if ((rc = dict_index(c, v[k].p, v[k].len, &o[k])) != DC_OK)
                     goto cleanup;
+                c->page_plain += 4 + v[k].len;
+            }
         } else {
             for (int64_t k = 0; k < n; k++) {
                 value_at(c, vals, k, &p, &len);
                 if ((rc = dict_index(c, p, len, &o[k])) != DC_OK)
                     goto cleanup;
             }
+            c->page_plain += n * (c->ptype == DC_PQ_TYPE_BOOLEAN ? 1 : len);
         }
         c->values.size += n * 4;
         return DC_OK;
@@ -884,6 +887,16 @@ static dc_status cut_page(pqw_column *c, pqw_page **out, dc_error *err)
         c->n_plain_pages_data++;
     c->n_pend++;
     *out = pg;
+    /* After the chunk's first page, a dictionary that saves nothing (it and the indices
+     * take as many bytes as the PLAIN values: unique ids, measurements, timestamps) is
+     * dropped for the rest of the chunk, as parquet-mr does: hashing every value into it
+     * until it fills would cost time for no gain. */
+    if (c->page_dict && c->chunk_entries == pg->entries && nonnull > 0 &&
+        c->dict_vals.size + nonnull * dict_bit_width(c) / 8 >= c->page_plain) {
+        c->dict_active = false;
+        c->fell_back = true;
+    }
+    c->page_plain = 0;
     /* a new page */
     c->def.size = c->rep.size = c->values.size = 0;
     c->page_bool_bits = 0;

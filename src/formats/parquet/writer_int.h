@@ -156,6 +156,7 @@ struct pqw_column {
     dc_bytes def, rep; /* uint32 levels */
     dc_bytes values;   /* PLAIN bytes, or uint32 dictionary indices when page_dict */
     bool page_dict;
+    int64_t page_plain;     /* dictionary pages: bytes the values would take PLAIN */
     int64_t page_bool_bits; /* booleans: bits in `values` */
     int64_t page_entries, page_rows, page_nulls, page_nonnull;
     pqw_minmax page_mm;
