@@ -152,7 +152,8 @@ typedef struct writer_ctx {
     dc_catalog *c;
     dc_fs *fs;
     const char *table_id;
-    const dc_schema *schema; /* the table's, after evolution */
+    const dc_schema *schema; /* the table's, after evolution (a MERGE's or DELETE's: its columns) */
+    const dc_schema *full_schema; /* the table's, after evolution */
     dc_schema *file_schema;  /* the same with PARQUET:field_id on each field */
     dc_schema_consistency cons;
     bool schemaless; /* batches are written as they come */
@@ -410,6 +411,80 @@ cleanup:
     return rc;
 }
 
+/*
+ * Split `b` by partition. A MERGE or DELETE of a keyed table may lack a partition column
+ * (a DELETE by key alone, a partial update): its rows are placed as if that column were
+ * null. Merge keys are unique across the whole table and the merge folds every delta
+ * whatever its partition, so the place only decides where the file lives (the fold keeps
+ * each row's partition column from its other deltas, and compaction files the merged row
+ * in its own partition); reads never prune a table's outstanding deltas.
+ */
+static dc_status split_parts(writer_ctx *x, dc_batch *b, dc_part_group **g, int64_t *ng,
+                             dc_error *err)
+{
+    dc_status rc = DC_OK;
+    int32_t nb = b->schema->n_fields, n = nb;
+    dc_field *fs = NULL;
+    dc_array **cols = NULL;
+    dc_schema *ps = NULL;
+    dc_batch *pb = NULL;
+    for (int32_t i = 0; i < x->spec.n; i++)
+        n += dc_schema_find(b->schema, x->spec.fields[i].column) < 0;
+    if (n == nb)
+        return dc_part_split(g, ng, &x->spec, b, err);
+    fs = dc_calloc((size_t)n, sizeof *fs);
+    cols = dc_calloc((size_t)n, sizeof *cols);
+    DC_TRY_ALLOC(fs && cols ? fs : NULL, err);
+    for (int32_t i = 0; i < nb; i++) {
+        fs[i] = b->schema->fields[i]; /* shallow: dc_schema_new copies */
+        cols[i] = dc_array_ref(b->columns[i]);
+    }
+    int32_t k = nb;
+    for (int32_t i = 0; i < x->spec.n; i++) {
+        const char *col = x->spec.fields[i].column;
+        if (dc_schema_find(b->schema, col) >= 0)
+            continue;
+        bool dup = false;
+        for (int32_t j = nb; j < k; j++)
+            dup |= !strcmp(fs[j].name, col);
+        if (dup)
+            continue;
+        int32_t ti = x->full_schema ? dc_schema_find(x->full_schema, col) : -1;
+        if (ti < 0) {
+            rc = dc_error_set(err, DC_ESCHEMA, "partition column %s is not in table %s's schema",
+                              col, x->table_id);
+            goto cleanup;
+        }
+        fs[k] = x->full_schema->fields[ti];
+        fs[k].nullable = true;
+        DC_TRY(dc_array_new_null(&cols[k], fs[k].type, b->length, err));
+        k++;
+    }
+    ps = dc_schema_new(fs, k, NULL);
+    DC_TRY_ALLOC(ps, err);
+    DC_TRY(dc_batch_new(&pb, ps, cols, b->length, err));
+    DC_TRY(dc_part_split(g, ng, &x->spec, pb, err));
+    for (int64_t i = 0; i < *ng; i++) { /* each group's rows back to the write's columns */
+        dc_batch *rows = NULL;
+        DC_TRY(dc_batch_new(&rows, b->schema, (*g)[i].rows->columns, (*g)[i].rows->length, err));
+        dc_batch_unref((*g)[i].rows);
+        (*g)[i].rows = rows;
+    }
+cleanup:
+    if (rc != DC_OK) {
+        dc_part_groups_free(*g, *ng);
+        *g = NULL;
+        *ng = 0;
+    }
+    for (int32_t i = 0; cols && i < n; i++)
+        dc_array_unref(cols[i]);
+    dc_free(cols);
+    dc_free(fs);
+    dc_schema_unref(ps);
+    dc_batch_unref(pb);
+    return rc;
+}
+
 static dc_status write_batch(writer_ctx *x, const dc_batch *in, dc_error *err)
 {
     dc_status rc = DC_OK;
@@ -466,7 +541,7 @@ static dc_status write_batch(writer_ctx *x, const dc_batch *in, dc_error *err)
         DC_TRY(write_part_rows(x, pf, b, err));
         goto cleanup;
     }
-    DC_TRY(dc_part_split(&g, &ng, &x->spec, b, err));
+    DC_TRY(split_parts(x, b, &g, &ng, err));
     for (int64_t i = 0; i < ng; i++) {
         DC_TRY(part_of(x, g[i].key, &pf, err));
         DC_TRY(write_part_rows(x, pf, g[i].rows, err));
@@ -560,9 +635,19 @@ static bool tv_has_files(const json_t *tv)
     return false;
 }
 
-/* The fields of `full` that `in` has (by name), in `full`'s order; keys must all be there. */
+static bool is_part_source(const dc_part_spec *spec, const char *column)
+{
+    for (int32_t i = 0; i < spec->n; i++)
+        if (!strcmp(spec->fields[i].column, column))
+            return true;
+    return false;
+}
+
+/* The fields of `full` that `in` has (by name), in `full`'s order; keys must all be there.
+ * keys_only (a DELETE): the keys, and the partition columns it has (to place its files). */
 static dc_status carried_schema(dc_schema **out, const dc_schema *full, const dc_schema *in,
-                                bool keys_only, const char *table, dc_error *err)
+                                bool keys_only, const dc_part_spec *spec, const char *table,
+                                dc_error *err)
 {
     dc_status rc = DC_OK;
     dc_field *fs = dc_calloc((size_t)full->n_fields + 1, sizeof *fs);
@@ -579,11 +664,12 @@ static dc_status carried_schema(dc_schema **out, const dc_schema *full, const dc
                               f->name, table);
             goto cleanup;
         }
-        if (has && (key || !keys_only))
+        if (has && (key || !keys_only || is_part_source(spec, f->name)))
             fs[n++] = *f; /* shallow: dc_schema_new copies */
     }
     if (keys_only && n > 64) {
-        rc = dc_error_set(err, DC_EUNSUPPORTED, "at most 64 merge-key columns");
+        rc = dc_error_set(err, DC_EUNSUPPORTED,
+                          "at most 64 merge-key and partition columns in a DELETE");
         goto cleanup;
     }
     *out = dc_schema_new(fs, n, &full->metadata);
@@ -629,7 +715,7 @@ static dc_status ctx_begin(writer_ctx *x, dc_catalog *c, const char *table_id, c
     x->c = c;
     x->fs = dc_store_fs(c->store);
     x->table_id = table_id;
-    x->schema = schema;
+    x->schema = x->full_schema = schema;
     x->cons = dc_tv_consistency(tv);
     x->format = o->content_type ? o->content_type : dc_tv_content_type(tv);
     x->o = o;
@@ -869,7 +955,7 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
     /* merge keys: what the files carry, and whether the write can be a base */
     bool filled = !keyed || creating || opts->mode == DC_WRITE_REPLACE || !tv_has_files(tv);
     if (keyed) {
-        DC_TRY(carried_schema(&carried, new_schema, in_schema, deleting, name, err));
+        DC_TRY(carried_schema(&carried, new_schema, in_schema, deleting, &x.spec, name, err));
         x.keys_only = deleting;
         if (!filled || deleting) {
             x.partial = !deleting && carried->n_fields < new_schema->n_fields;
@@ -1180,7 +1266,8 @@ cleanup:
 /* What a table version holds, for the compaction policy. */
 typedef struct live_files {
     json_t *by_part; /* {partition: [path, ...]} */
-    int64_t files, tail_deltas, tail_rows, base_rows, small_files;
+    int64_t files, tail_deltas, tail_rows, base_rows;
+    int64_t small_files; /* in partitions holding two or more of them */
 } live_files;
 
 static dc_status collect_live(const json_t *tv, int64_t target_rows, live_files *lv, dc_error *err)
@@ -1195,6 +1282,7 @@ static dc_status collect_live(const json_t *tv, int64_t target_rows, live_files 
     {
         size_t i, j;
         json_t *d, *f;
+        int64_t small = 0; /* this partition's: one small file alone has nothing to join */
         json_array_foreach(json_object_get(p, "deltas"), i, d)
         {
             const json_t *files = json_object_get(d, "files");
@@ -1220,9 +1308,11 @@ static dc_status collect_live(const json_t *tv, int64_t target_rows, live_files 
                 else
                     lv->tail_rows += rows;
                 if (rows < target_rows / 2)
-                    lv->small_files++;
+                    small++;
             }
         }
+        if (small > 1)
+            lv->small_files += small;
     }
     return DC_OK;
 }

@@ -86,7 +86,7 @@ check "a missing schema file: not found" "3" "$(code "$DC" table create "${R[@]}
 check "a merge key not in the schema: invalid" "5" "$(code "$DC" table create "${R[@]}" t1 --schema people.json --merge-key nope)"
 check "a merge key without a schema: invalid" "5" "$(code "$DC" table create "${R[@]}" t1 --merge-key id)"
 check "a name with ../: invalid" "5" "$(code "$DC" table create "${R[@]}" ../evil)"
-check "a namespace with ../: refused" "3" "$(code "$DC" table create "${R[@]}" -n ../x evil)"
+check "a namespace with ../: invalid" "5" "$(code "$DC" table create "${R[@]}" -n ../x evil)"
 check "a bad --evolution: usage" "2" "$(code "$DC" table create "${R[@]}" t1 --evolution sometimes)"
 check "a bad --content-type: usage" "2" "$(code "$DC" table create "${R[@]}" t1 --content-type xml)"
 check "a bad --property: usage" "2" "$(code "$DC" table create "${R[@]}" t1 --property novalue)"
