@@ -350,7 +350,10 @@ typedef struct dc_staged_file {
 
 /**
  * Commit staged files to the table in one transaction, with the write mode
- * of `opts` (AUTO, CREATE, ADD, APPEND, REPLACE). Each file must lie under a
+ * of `opts` (AUTO, CREATE, ADD, APPEND, REPLACE; on a table with merge keys
+ * AUTO, CREATE, MERGE, DELETE or REPLACE: the files are upserts (a file with
+ * fewer columns than the table is a partial update) or deletes by key, folded
+ * on read like a write's; every file carries the merge keys). Each file must lie under a
  * staging prefix of this table, exist with the declared size and record
  * count, and fit the table's schema (evolved as a write would); statistics
  * come from its footer. Nothing is committed unless every file passes;

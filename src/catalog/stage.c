@@ -177,11 +177,8 @@ dc_status dc_table_commit_staged(dc_catalog *c, dc_txn *txn, const char *ns, con
     }
     if (n < 1 || !files)
         return dc_error_set(err, DC_EINVALID, "no staged files to commit");
-    if (opts->mode == DC_WRITE_MERGE || opts->mode == DC_WRITE_DELETE)
-        return dc_error_set(err, DC_EUNSUPPORTED,
-                            "staged files commit with AUTO, CREATE, ADD, "
-                            "APPEND or REPLACE, not %s",
-                            dc_write_mode_name(opts->mode));
+    if ((unsigned)opts->mode > DC_WRITE_DELETE)
+        return dc_error_set(err, DC_EINVALID, "unknown write mode %d", (int)opts->mode);
     DC_TRY(dc_scope_begin(&s, c, txn, err));
     const char *id;
     const json_t *t;
@@ -199,6 +196,26 @@ dc_status dc_table_commit_staged(dc_catalog *c, dc_txn *txn, const char *ns, con
         goto cleanup;
     }
     DC_TRY(dc_tv_schema(tv, &schema, err));
+    /* Tables with merge keys take the files as MERGE (AUTO, CREATE, MERGE, and REPLACE
+     * after removing everything: its keys need not be unique, reads fold them) or DELETE
+     * deltas; other tables as ADD, APPEND or REPLACE. */
+    bool keyed = false, deleting = opts->mode == DC_WRITE_DELETE;
+    for (int32_t i = 0; schema && i < schema->n_fields; i++)
+        keyed |= dc_tfield_is_merge_key(&schema->fields[i]);
+    if (keyed && (opts->mode == DC_WRITE_ADD || opts->mode == DC_WRITE_APPEND)) {
+        rc = dc_error_set(err, DC_EINVALID,
+                          "table %s has merge keys: staged files commit as AUTO/MERGE "
+                          "(upserts), DELETE or REPLACE, not %s",
+                          name, dc_write_mode_name(opts->mode));
+        goto cleanup;
+    }
+    if (!keyed && (opts->mode == DC_WRITE_MERGE || deleting)) {
+        rc = dc_error_set(err, DC_EINVALID,
+                          "table %s has no merge keys: %s needs them (staged files commit "
+                          "with AUTO, ADD, APPEND or REPLACE)",
+                          name, dc_write_mode_name(opts->mode));
+        goto cleanup;
+    }
     const json_t *pspec = json_object_get(tv, "partition_spec");
     if (pspec)
         DC_TRY(dc_part_spec_from_json(&spec, pspec, err));
@@ -237,10 +254,36 @@ dc_status dc_table_commit_staged(dc_catalog *c, dc_txn *txn, const char *ns, con
                               (long long)st[i].rows, (long long)sf->record_count);
             goto cleanup;
         }
+        for (int32_t k = 0; keyed && k < schema->n_fields; k++) {
+            const dc_field *kf = &schema->fields[k];
+            if (dc_tfield_is_merge_key(kf) && dc_schema_find(st[i].schema, kf->name) < 0) {
+                rc = dc_error_set(err, DC_ESCHEMA,
+                                  "staged file %s lacks merge-key column %s of table %s: a "
+                                  "MERGE or DELETE finds rows by their merge key",
+                                  sf->path, kf->name, name);
+                goto cleanup;
+            }
+        }
+        /* a DELETE's files are read for their keys alone: those are checked against the
+         * table, the rest is ignored and changes no schema */
+        dc_schema *keys_of_file = NULL;
+        if (deleting) {
+            dc_field kf[64];
+            int32_t nk = 0;
+            for (int32_t k = 0; k < st[i].schema->n_fields && nk < 64; k++) {
+                int32_t ti = dc_schema_find(schema, st[i].schema->fields[k].name);
+                if (ti >= 0 && dc_tfield_is_merge_key(&schema->fields[ti]))
+                    kf[nk++] = st[i].schema->fields[k];
+            }
+            keys_of_file = dc_schema_new(kf, nk, NULL);
+            DC_TRY_ALLOC(keys_of_file, err);
+        }
         dc_schema *next = NULL;
         bool ch = false;
-        rc = dc_tschema_evolve_for_write(&next, &ch, schema, st[i].schema,
+        rc = dc_tschema_evolve_for_write(&next, &ch, schema,
+                                         keys_of_file ? keys_of_file : st[i].schema,
                                          (dc_evolution)dc_tv_evolution(tv), cons, &next_id, err);
+        dc_schema_unref(keys_of_file);
         if (rc != DC_OK) {
             char msg[sizeof err->message];
             snprintf(msg, sizeof msg, "%s", err ? err->message : "");
@@ -286,6 +329,13 @@ dc_status dc_table_commit_staged(dc_catalog *c, dc_txn *txn, const char *ns, con
         if (rc != DC_OK)
             goto cleanup;
         DC_TRY_ALLOC(entry, err);
+        if (keyed && !deleting) { /* a MERGE file carrying fewer columns than the table */
+            int32_t carried = 0;
+            for (int32_t k = 0; k < schema->n_fields; k++)
+                carried += dc_schema_find(st[i].schema, schema->fields[k].name) >= 0;
+            if (carried < schema->n_fields)
+                json_object_set_new(entry, "partial", json_true());
+        }
         const char *key = sf->partition ? sf->partition : "";
         json_t *g = json_object_get(groups, key);
         if (!g) {
@@ -320,7 +370,10 @@ dc_status dc_table_commit_staged(dc_catalog *c, dc_txn *txn, const char *ns, con
         json_array_foreach(g, i, e) json_object_set_new(e, "schema_id", json_integer(sid));
         json_t *op = json_pack("{s:s, s:s, s:I, s:s, s:s, s:O}", "op", "add_delta", "table_id", tid,
                                "table_version", (json_int_t)vn, "partition", key, "delta_type",
-                               opts->mode == DC_WRITE_APPEND ? "append" : "add", "files", g);
+                               keyed ? (deleting ? "delete" : "upsert")
+                               : opts->mode == DC_WRITE_APPEND ? "append"
+                                                                : "add",
+                               "files", g);
         if (op && opts->mode == DC_WRITE_REPLACE)
             json_object_set_new(op, "exclusive", json_true());
         DC_TRY(dc_scope_add_op(&s, op, err));

@@ -11,6 +11,8 @@
 #include "catalog/engine_int.h"
 #include "catalog/tschema_int.h"
 #include "formats/formats_int.h"
+#include "formats/parquet/parquet_int.h"
+#include "storage/storage_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -596,6 +598,106 @@ static char *model_text(const model *m)
     return dc_strbuf_detach(&s);
 }
 
+/* Rows of JSON Lines staged as a Parquet file of table `table`; the file's declaration. */
+static dc_staged_file stage_rows(dc_catalog *c, const char *table, const char *name,
+                                 const char *text, char *path, size_t cap)
+{
+    char *prefix;
+    DC_ASSERT_OK(dc_table_stage(c, NULL, NULL, table, &prefix, NULL));
+    snprintf(path, cap, "%s%s.parquet", prefix, name);
+    dc_free(prefix);
+    dc_reader *r = jrows(text);
+    dc_output *o;
+    dc_batch_writer *w;
+    dc_parquet_write_options po;
+    dc_parquet_write_options_init(&po);
+    DC_ASSERT_OK(dc_fs_open_output(dc_store_fs(c->store), path, 0, &o, NULL));
+    DC_ASSERT_OK(dc_parquet_writer_open(&w, o, dc_reader_schema(r), &po, NULL));
+    int64_t rows = 0;
+    for (;;) {
+        dc_batch *b;
+        DC_ASSERT_OK(dc_reader_next(r, &b, NULL));
+        if (!b)
+            break;
+        rows += b->length;
+        DC_ASSERT_OK(dc_batch_writer_write(w, b, NULL));
+        dc_batch_unref(b);
+    }
+    DC_ASSERT_OK(dc_batch_writer_finish(w, NULL));
+    DC_ASSERT_OK(dc_output_finish(o, NULL));
+    dc_staged_file f = {.path = path, .file_size = o->written, .record_count = rows};
+    dc_batch_writer_free(w);
+    dc_output_close(o);
+    dc_reader_free(r);
+    return f;
+}
+
+/* Staged files commit as upserts (AUTO, MERGE: partial ones too) and deletes by key. */
+static void test_staged_merges_and_deletes(void **state)
+{
+    dc_catalog *c = open_cat();
+    dc_error e;
+    dc_table_options t;
+    opts_keyed(&t, USER_KEY, 1);
+    dc_metadata props = {0};
+    DC_ASSERT_OK(dc_metadata_set(&props, "compaction.mode", "off"));
+    t.properties = &props;
+    put_ok(c, "s", "{\"user_id\":1,\"v\":\"a\",\"n\":1}\n{\"user_id\":2,\"v\":\"b\",\"n\":2}\n",
+           DC_WRITE_AUTO, &t);
+    char p1[256], p2[256], p3[256], p4[256];
+    dc_table_write_options o;
+    dc_table_write_options_init(&o);
+    /* AUTO: an upsert, duplicate keys in the file ordered by row (the last wins) */
+    dc_staged_file f1 = stage_rows(c, "s", "up",
+                                   "{\"user_id\":2,\"v\":\"B\",\"n\":20}\n"
+                                   "{\"user_id\":3,\"v\":\"c\",\"n\":3}\n"
+                                   "{\"user_id\":3,\"v\":\"C\",\"n\":30}\n",
+                                   p1, sizeof p1);
+    DC_ASSERT_OK(dc_table_commit_staged(c, NULL, NULL, "s", &f1, 1, &o, NULL, NULL));
+    ASSERT_ROWS(c, "s", "1|a|1;2|B|20;3|C|30");
+    /* MERGE of some columns: a partial update */
+    dc_staged_file f2 = stage_rows(c, "s", "partial", "{\"user_id\":1,\"n\":100}\n", p2,
+                                   sizeof p2);
+    o.mode = DC_WRITE_MERGE;
+    DC_ASSERT_OK(dc_table_commit_staged(c, NULL, NULL, "s", &f2, 1, &o, NULL, NULL));
+    ASSERT_ROWS(c, "s", "1|a|100;2|B|20;3|C|30");
+    /* DELETE by key: other columns in the file are ignored and change no schema */
+    dc_staged_file f3 = stage_rows(c, "s", "gone", "{\"user_id\":2,\"why\":\"spam\"}\n", p3,
+                                   sizeof p3);
+    o.mode = DC_WRITE_DELETE;
+    DC_ASSERT_OK(dc_table_commit_staged(c, NULL, NULL, "s", &f3, 1, &o, NULL, NULL));
+    ASSERT_ROWS(c, "s", "1|a|100;3|C|30");
+    /* refused, nothing committed: ADD on a keyed table, a file without the key */
+    int64_t before, after;
+    DC_ASSERT_OK(dc_catalog_latest_version(c, &before, NULL));
+    dc_staged_file f4 = stage_rows(c, "s", "nokey", "{\"v\":\"x\"}\n", p4, sizeof p4);
+    o.mode = DC_WRITE_ADD;
+    assert_int_equal(dc_table_commit_staged(c, NULL, NULL, "s", &f1, 1, &o, NULL, &e),
+                     DC_EINVALID);
+    assert_non_null(strstr(e.message, "has merge keys"));
+    o.mode = DC_WRITE_MERGE;
+    assert_int_equal(dc_table_commit_staged(c, NULL, NULL, "s", &f4, 1, &o, NULL, &e),
+                     DC_ESCHEMA);
+    assert_non_null(strstr(e.message, "lacks merge-key column user_id"));
+    DC_ASSERT_OK(dc_catalog_latest_version(c, &after, NULL));
+    assert_int_equal(after, before);
+    /* compaction folds the staged deltas like written ones */
+    dc_compact_result cr;
+    DC_ASSERT_OK(dc_table_compact(c, NULL, NULL, "s", NULL, &cr, NULL));
+    assert_int_equal(cr.deltas_in, 3);
+    ASSERT_ROWS(c, "s", "1|a|100;3|C|30");
+    /* MERGE and DELETE need merge keys */
+    put_ok(c, "plain", "{\"id\":1}\n", DC_WRITE_AUTO, NULL);
+    o.mode = DC_WRITE_DELETE;
+    char p5[256];
+    dc_staged_file f5 = stage_rows(c, "plain", "d", "{\"id\":1}\n", p5, sizeof p5);
+    assert_int_equal(dc_table_commit_staged(c, NULL, NULL, "plain", &f5, 1, &o, NULL, &e),
+                     DC_EINVALID);
+    assert_non_null(strstr(e.message, "has no merge keys"));
+    dc_metadata_clear(&props);
+    dc_catalog_close(c);
+}
+
 /* Partitioned tables: keys are unique across partitions; a DELETE by key alone and a
  * partial MERGE without the partition column are placed in the null partition and still
  * fold into the rows of every partition; compaction files each merged row in its own. */
@@ -773,6 +875,7 @@ int main(void)
         cmocka_unit_test(test_append_compaction_keeps_order),
         cmocka_unit_test(test_compaction_policy),
         cmocka_unit_test(test_partitioned_merge_keys),
+        cmocka_unit_test(test_staged_merges_and_deletes),
         cmocka_unit_test(test_differential_against_a_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
