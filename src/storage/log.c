@@ -297,7 +297,18 @@ dc_status dc_store_latest_version(dc_store *s, int64_t *out, dc_error *err)
 {
     dc_status rc;
     bool exists;
-    int64_t lo = atomic_load(&s->known_latest), hint = read_hint(s);
+    int64_t lo = atomic_load(&s->known_latest), step = 1, hi;
+    /* Up to date (nothing after the version this handle last saw or committed): one
+     * existence check, no hint. Behind or new: the checkpoint hint first. */
+    if (lo > 0) {
+        if ((rc = entry_exists(s, lo + 1, &exists, err)) != DC_OK)
+            return rc;
+        if (!exists) {
+            hi = lo + 1;
+            goto found;
+        }
+    }
+    int64_t hint = read_hint(s);
     if (hint > lo) {
         /* A hint is advisory (LOG-2): use it only when its commit exists. */
         if ((rc = entry_exists(s, hint, &exists, err)) != DC_OK)
@@ -306,7 +317,6 @@ dc_status dc_store_latest_version(dc_store *s, int64_t *out, dc_error *err)
             lo = hint;
     }
     /* Exponential probe past lo (which exists, or is 0), then binary search. */
-    int64_t step = 1, hi;
 reprobe:
     step = 1;
     for (;;) {
@@ -319,6 +329,7 @@ reprobe:
         lo += step;
         step *= 2;
     }
+found:
     while (hi - lo > 1) { /* lo exists (or is 0), hi does not */
         int64_t mid = lo + (hi - lo) / 2;
         if ((rc = entry_exists(s, mid, &exists, err)) != DC_OK)
@@ -474,14 +485,16 @@ cleanup:
  * Write the segment of table version `v` (of the snapshot) under checkpoint
  * directory `dir`, reusing the chunks of the checkpoint the state was loaded
  * from (`loaded`: its segments record for this table version, or NULL) that did
- * not change since (`since`): a checkpoint costs the chunks that changed.
+ * not change since (`since`): a checkpoint costs the chunks that changed. *rec: what
+ * load_segment would record for it (the reuse of the checkpoint after this one).
  */
 static dc_status write_segment(dc_store *s, const json_t *v, const char *dir, const char *tid,
                                const char *vk, const json_t *loaded, int64_t since, char *key,
-                               size_t keycap, dc_error *err)
+                               size_t keycap, json_t **rec, dc_error *err)
 {
     dc_status rc = DC_OK;
     json_t *parts = json_object(), *seg = NULL, *chunk = NULL;
+    *rec = NULL;
     DC_TRY_ALLOC(parts, err);
     const char *pk;
     json_t *p;
@@ -540,6 +553,12 @@ static dc_status write_segment(dc_store *s, const json_t *v, const char *dir, co
     rc = put_json(s->fs, key, seg, true, err);
     if (rc == DC_EEXISTS)
         rc = DC_OK;
+    if (rc == DC_OK) {
+        *rec = json_pack("{s:s, s:{}}", "key", key, "chunks");
+        DC_TRY_ALLOC(*rec, err);
+        json_object_foreach(parts, pk, p)
+            json_object_set(json_object_get(*rec, "chunks"), pk, json_object_get(p, "chunks"));
+    }
 cleanup:
     json_decref(chunk);
     json_decref(seg);
@@ -622,10 +641,13 @@ dc_status dc_store_write_checkpoint(dc_store *s, const dc_snapshot *snap, dc_err
     checkpoint_dir(dir, snap->version);
     /* The root's tables: shallow copies of each table and version, their
      * partitions replaced by segment keys (the snapshot itself is not changed). */
-    json_t *tables = json_object();
+    json_t *tables = json_object(), *written = json_object(), *rec = NULL;
     json_t *root = NULL;
-    if (!tables)
+    if (!tables || !written) {
+        json_decref(tables);
+        json_decref(written);
         return dc_error_nomem(err);
+    }
     /* What a checkpoint before the expiry's holds is garbage (gc.c): never reuse it. */
     bool may_share = snap->checkpoint_version >= cached_expiry(s).checkpoint_version;
     const char *tid;
@@ -654,11 +676,15 @@ dc_status dc_store_write_checkpoint(dc_store *s, const dc_snapshot *snap, dc_err
             const json_t *loaded = may_share ? json_object_get(snap->segments, mk) : NULL;
             const char *old = json_string_value(json_object_get(loaded, "key"));
             json_int_t modified = json_integer_value(json_object_get(v, "modified"));
-            if (old && modified <= snap->checkpoint_version)
+            if (old && modified <= snap->checkpoint_version) {
                 snprintf(key, sizeof key, "%s", old); /* unchanged: share the segment */
-            else
+                json_object_set(written, mk, (json_t *)loaded);
+            } else {
                 DC_TRY(write_segment(s, v, dir, tid, vk, loaded, snap->checkpoint_version, key,
-                                     sizeof key, err));
+                                     sizeof key, &rec, err));
+                json_object_set_new(written, mk, rec);
+                rec = NULL;
+            }
             json_object_del(v, "partitions");
             json_object_set_new(v, "segment", json_string(key));
         }
@@ -677,9 +703,31 @@ dc_status dc_store_write_checkpoint(dc_store *s, const dc_snapshot *snap, dc_err
             put_json(s->fs, DC_LAST_CHECKPOINT, hint, false, NULL); /* advisory */
         json_decref(hint);
     }
+    /* The cached latest snapshot, when it is this one, now stands on this checkpoint: the
+     * next checkpoint shares what is unchanged since, without loading this one. */
+    if (rc == DC_OK) {
+        dc_snapshot *now = dc_calloc(1, sizeof *now);
+        pthread_mutex_lock(&s->mu);
+        if (now && s->latest && s->latest->version == snap->version &&
+            s->latest->checkpoint_version < snap->version) {
+            now->refs = 1;
+            now->version = snap->version;
+            now->timestamp_ns = s->latest->timestamp_ns;
+            now->state = json_incref(s->latest->state);
+            now->checkpoint_version = snap->version;
+            now->segments = json_incref(written);
+            dc_snapshot_unref(s->latest);
+            s->latest = now;
+            now = NULL;
+        }
+        pthread_mutex_unlock(&s->mu);
+        dc_free(now);
+    }
 cleanup:
     json_decref(root);
     json_decref(tables);
+    json_decref(written);
+    json_decref(rec);
     return rc;
 }
 
@@ -693,6 +741,25 @@ static void remember_latest(dc_store *s, dc_snapshot *snap)
         s->latest = dc_snapshot_ref(snap);
     }
     pthread_mutex_unlock(&s->mu);
+}
+
+void dc_store__remember_commit(dc_store *s, const dc_snapshot *from, int64_t version,
+                               int64_t timestamp_ns, json_t *state)
+{
+    dc_snapshot *snap = dc_calloc(1, sizeof *snap);
+    if (!snap)
+        return; /* a cache: the next read rebuilds it */
+    snap->refs = 1;
+    snap->version = version;
+    snap->timestamp_ns = timestamp_ns;
+    snap->state = json_incref(state);
+    snap->checkpoint_version = from->checkpoint_version;
+    snap->segments = from->segments ? json_copy(from->segments) : NULL;
+    remember_latest(s, snap);
+    dc_snapshot_unref(snap);
+    int_fast64_t cur = atomic_load(&s->known_latest);
+    while (cur < version && !atomic_compare_exchange_weak(&s->known_latest, &cur, version))
+        ;
 }
 
 /* A snapshot at `version`, built from the nearest usable base: the cached latest

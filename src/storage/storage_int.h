@@ -95,6 +95,15 @@ dc_status dc_conflict_check(const json_t *our_ops, const dc_read_set *reads,
 
 typedef struct dc_store dc_store;
 
+/*
+ * A commit of this handle at `version`, whose state (`state`: the snapshot `from` plus
+ * the commit's operations, never changed after) and timestamp it knows: cached as the
+ * latest snapshot, so that its next transaction neither re-reads the entry it wrote nor
+ * probes versions it knows of (a request each on an object store).
+ */
+void dc_store__remember_commit(dc_store *s, const dc_snapshot *from, int64_t version,
+                               int64_t timestamp_ns, json_t *state);
+
 typedef struct dc_store_options {
     bool create;                 /* create the catalog when the root holds none */
     int64_t checkpoint_interval; /* for a new catalog (0: the default, 16) */

@@ -368,6 +368,10 @@ dc_status dc_stxn_commit(dc_stxn *t, const char *message, int64_t *version, dc_e
     t->state = TXN_COMMITTED;
     if (version)
         *version = v;
+    if (v == t->snap->version + 1 && t->work) /* no winner in between: the state is ours */
+        dc_store__remember_commit(t->store, t->snap, v,
+                                  json_integer_value(json_object_get(entry, "timestamp_ns")),
+                                  t->work);
     if (t->persist_ttl > 0)
         dc_txn_record_remove(t->store, t->id); /* after the commit: else only garbage */
     /* Checkpoint (best effort, FORMAT.md 5): the state at v is base (or the
