@@ -60,6 +60,7 @@ int dc_cli_open(const char *cmd, const dc_cli_target *t, bool create, dc_catalog
 
 /* ---- deltacat catalog ---- */
 
+
 /* ROOT as stored: local paths made absolute (the file may be read from anywhere). */
 static char *absolute_root(const char *root)
 {
@@ -81,12 +82,18 @@ static char *absolute_root(const char *root)
 
 int dc_cmd_catalog(int argc, char **argv)
 {
+    enum { OPT_REGION = 1000, OPT_ENDPOINT, OPT_PROFILE };
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
                                          {"default", no_argument, NULL, 'd'},
                                          {"init", no_argument, NULL, 'i'},
+                                         {"region", required_argument, NULL, OPT_REGION},
+                                         {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
+                                         {"profile", required_argument, NULL, OPT_PROFILE},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     bool json = false, make_default = false, init = false;
+    const char *storage[7] = {NULL}; /* key, value pairs for the "s3" settings */
+    int n_storage = 0;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
@@ -94,6 +101,22 @@ int dc_cmd_catalog(int argc, char **argv)
         case 'j': json = true; break;
         case 'd': make_default = true; break;
         case 'i': init = true; break;
+        case OPT_REGION:
+        case OPT_ENDPOINT:
+        case OPT_PROFILE: {
+            const char *key = ch == OPT_REGION     ? "region"
+                              : ch == OPT_ENDPOINT ? "endpoint_url"
+                                                   : "profile";
+            int at = n_storage;
+            for (int i = 0; i < n_storage; i += 2)
+                if (!strcmp(storage[i], key))
+                    at = i; /* given twice: the last wins */
+            storage[at] = key;
+            storage[at + 1] = optarg;
+            if (at == n_storage)
+                n_storage += 2;
+            break;
+        }
         case 'h': return dc_cmd_help(2, (char *[]){"help", "catalog", NULL});
         default: return dc_cli_usage("catalog", "unknown option");
         }
@@ -111,6 +134,10 @@ int dc_cmd_catalog(int argc, char **argv)
                             list  ? "no arguments"
                             : add ? "a name and a root: catalog add NAME ROOT"
                                   : "a name");
+    if (n_storage > 0 && (!add || strncmp(args[1], "s3://", 5) != 0))
+        return dc_cli_usage("catalog",
+                            "--region, --endpoint-url and --profile are settings of an s3:// "
+                            "root: catalog add NAME s3://BUCKET/PREFIX --region R");
     dc_error e;
     dc_catalog_config *cfg = NULL;
     dc_status rc = dc_catalog_config_load(&cfg, NULL, &e);
@@ -153,12 +180,14 @@ int dc_cmd_catalog(int argc, char **argv)
             goto done;
         }
         rc = dc_catalog_config_add(cfg, args[0], root, &e);
+        if (rc == DC_OK && n_storage > 0)
+            rc = dc_catalog_config_set_storage(cfg, args[0], storage, &e);
         if (rc == DC_OK && make_default)
             rc = dc_catalog_config_set_default(cfg, args[0], &e);
-        if (rc == DC_OK && init) { /* create the catalog there too */
+        if (rc == DC_OK && init) { /* create the catalog there too, with its settings */
             dc_catalog *c = NULL;
             dc_catalog_options o = {.create = true};
-            rc = dc_catalog_open(&c, root, &o, &e);
+            rc = dc_catalog_config_open(&c, cfg, args[0], &o, &e);
             dc_catalog_close(c);
         }
         free(root);

@@ -287,6 +287,7 @@ typedef struct copier {
     dc_catalog *sc, *dc; /* source and destination catalogs */
     dc_txn *st, *dt;     /* a snapshot of the source, the destination's transaction */
     const dc_url *src, *dst;
+    int64_t table_version;       /* > 0: copy this version of the source table (not the current) */
     json_t *tables, *namespaces; /* what was copied */
     json_t *kept;                /* destination namespaces that existed (URLs) */
     int64_t rows;
@@ -326,7 +327,9 @@ static dc_status copy_namespace(copier *k, const char *sns, const char *dns)
 /*
  * A schemaless table: its files (the manifest `r` lists them) are registered
  * again in a new schemaless table dns.dtab, which copies them into the
- * destination. The source must be a local catalog (the files are read by path).
+ * destination. They are read by path below the source's location: a local
+ * directory, or a URL (s3://bucket/prefix/..., whose S3 settings come from the
+ * environment, mem://NAME/...).
  */
 static dc_status copy_files(copier *k, const dc_table_info *ti, dc_reader *r, const char *dns,
                             const char *dtab, int64_t *n_files)
@@ -335,11 +338,6 @@ static dc_status copy_files(copier *k, const dc_table_info *ti, dc_reader *r, co
     const char *loc = dc_catalog_location(k->sc);
     char **paths = NULL;
     int64_t n = 0, cap = 0;
-    if (loc[0] != '/')
-        return dc_error_set(&k->e, DC_EUNSUPPORTED,
-                            "%s.%s is schemaless and its catalog is not local (%s): copying "
-                            "its files is not supported there yet",
-                            ti->namespace_name, ti->name, loc);
     int32_t col = dc_schema_find(dc_reader_schema(r), "path");
     for (;;) {
         dc_batch *b = NULL;
@@ -387,6 +385,31 @@ static dc_status copy_files(copier *k, const dc_table_info *ti, dc_reader *r, co
     return rc;
 }
 
+/* With --table-version: the schema and row count of that version of sns.stab in `ti`
+ * (the other options are the current version's); DC_ENOTFOUND when it has none such. */
+static dc_status version_info(copier *k, const char *sns, const char *stab, dc_table_info *ti)
+{
+    dc_table_version_info *v = NULL;
+    int64_t n = 0;
+    dc_status rc = dc_table_versions(k->sc, k->st, sns, stab, &v, &n, &k->e);
+    if (rc != DC_OK)
+        return rc;
+    int64_t i = 0;
+    while (i < n && v[i].version != k->table_version)
+        i++;
+    if (i == n) {
+        rc = dc_error_set(&k->e, DC_ENOTFOUND,
+                          "table %s.%s has no version %" PRId64 " (it has 1 to %" PRId64 ")", sns,
+                          stab, k->table_version, n > 0 ? v[n - 1].version : 0);
+    } else {
+        dc_schema_unref(ti->schema);
+        ti->schema = v[i].schema ? dc_schema_ref(v[i].schema) : NULL;
+        ti->row_count = v[i].row_count;
+    }
+    dc_table_versions_free(v, n);
+    return rc;
+}
+
 /* Copy table sns.stab to dns.dtab: its options (schema with merge keys, partition
  * scheme, properties, description, modes, content type), then its rows. */
 static dc_status copy_table(copier *k, const char *sns, const char *stab, const char *dns,
@@ -402,9 +425,14 @@ static dc_status copy_table(copier *k, const char *sns, const char *stab, const 
     snprintf(to, sizeof to, "dc://%s/%s/%s", k->dst->catalog, dns, dtab);
     if ((rc = copy_namespace(k, sns, dns)) != DC_OK)
         goto done;
+    dc_table_read_options ro;
+    dc_table_read_options_init(&ro);
+    ro.table_version = k->table_version;
+    if (k->table_version > 0 && (rc = version_info(k, sns, stab, &ti)) != DC_OK)
+        goto done;
     if (!ti.schema) { /* no schema yet, or a schemaless table: its read is the manifest */
         bool schemaless = false;
-        if ((rc = dc_table_read(k->sc, k->st, sns, stab, NULL, &r, &k->e)) != DC_OK)
+        if ((rc = dc_table_read(k->sc, k->st, sns, stab, &ro, &r, &k->e)) != DC_OK)
             goto done;
         const dc_schema *ms = dc_reader_schema(r);
         schemaless = dc_schema_find(ms, "path") >= 0 && dc_schema_find(ms, "stream_position") >= 0;
@@ -436,7 +464,7 @@ static dc_status copy_table(copier *k, const char *sns, const char *stab, const 
         char label[128];
         snprintf(label, sizeof label, "copy %s.%s", sns, stab);
         dc_cli_progress *p = dc_cli_progress_start(label, ti.row_count);
-        rc = dc_table_read(k->sc, k->st, sns, stab, NULL, &r, &k->e);
+        rc = dc_table_read(k->sc, k->st, sns, stab, &ro, &r, &k->e);
         if (rc == DC_OK) {
             rc = dc_cli_progress_reader(&counted, r, p, &k->e); /* consumes r */
             r = NULL;
@@ -511,18 +539,38 @@ static dc_status run_copy(copier *k)
 
 int dc_cmd_copy(int argc, char **argv)
 {
-    static const struct option opts[] = {{"message", required_argument, NULL, 'm'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0}};
-    bool json = false;
+    enum { OPT_AS_OF = 1000, OPT_TABLE_VERSION };
+    static const struct option opts[] = {
+        {"message", required_argument, NULL, 'm'},
+        {"json", no_argument, NULL, 'j'},
+        {"as-of", required_argument, NULL, OPT_AS_OF},
+        {"table-version", required_argument, NULL, OPT_TABLE_VERSION},
+        {"help", no_argument, NULL, 'h'},
+        {0}};
+    bool json = false, as_of = false;
     const char *msg = NULL;
+    dc_txn_options so = {0};
+    int64_t table_version = 0;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "m:jh", opts, NULL)) != -1) {
         switch (ch) {
         case 'm': msg = optarg; break;
         case 'j': json = true; break;
+        case OPT_AS_OF:
+            if (!dc_cli_parse_when(optarg, &so.as_of_version, &so.as_of_ns))
+                return dc_cli_usage("copy",
+                                    "--as-of takes a version, nanoseconds or an ISO-8601 time, "
+                                    "not \"%s\"",
+                                    optarg);
+            as_of = true;
+            break;
+        case OPT_TABLE_VERSION:
+            if (!dc_cli_parse_count("copy", "--table-version", optarg, &table_version))
+                return DC_EXIT_USAGE;
+            if (table_version < 1)
+                return dc_cli_usage("copy", "--table-version takes a version (1, 2, ...)");
+            break;
         case 'h': return dc_cmd_help(2, (char *[]){"help", "copy", NULL});
         default: return dc_cli_usage("copy", "unknown option");
         }
@@ -549,8 +597,12 @@ int dc_cmd_copy(int argc, char **argv)
                             "a namespace (%s) goes to a catalog or a namespace, not a "
                             "table URL (%s)",
                             s.text, d.text);
+    if (table_version > 0 && s.depth != 3)
+        return dc_cli_usage("copy", "--table-version copies one table: give a table URL, not %s",
+                            s.text);
     copier k = {.src = &s,
                 .dst = &d,
+                .table_version = table_version,
                 .tables = json_array(),
                 .namespaces = json_array(),
                 .kept = json_array()};
@@ -566,10 +618,13 @@ int dc_cmd_copy(int argc, char **argv)
         return code;
     }
     int64_t latest = 0, version = 0;
-    dc_status rc = dc_catalog_latest_version(k.sc, &latest, &k.e);
-    dc_txn_options so = {.as_of_version = latest}; /* a read-only snapshot of the source */
+    dc_status rc = DC_OK;
+    if (!as_of) { /* a read-only snapshot of the source: its latest version */
+        rc = dc_catalog_latest_version(k.sc, &latest, &k.e);
+        so.as_of_version = latest;
+    }
     if (rc == DC_OK)
-        rc = dc_txn_begin(&k.st, k.sc, latest > 0 ? &so : NULL, &k.e);
+        rc = dc_txn_begin(&k.st, k.sc, as_of || latest > 0 ? &so : NULL, &k.e);
     if (rc == DC_OK)
         rc = dc_txn_begin(&k.dt, k.dc, NULL, &k.e);
     if (rc == DC_OK)

@@ -71,7 +71,8 @@ static const char INSPECT_HELP[] =
     "  deltacat inspect --json events.parquet | jq '.row_groups[0].columns[0].statistics'\n";
 
 #define ROOT_OPT                                                                                   \
-    "  --root DIR           the catalog's root directory (or file:///dir, mem://name)\n"           \
+    "  --root DIR           the catalog's root: a directory, file:///dir, mem://name or\n"         \
+    "                       s3://bucket/prefix (S3 settings from the AWS environment)\n"           \
     "  --catalog NAME       a catalog named in the configuration file (not with --root);\n"        \
     "                       default: $DELTACAT_ROOT, else the configuration's default\n"           \
     "                       catalog, else ./.deltacat\n"
@@ -217,6 +218,8 @@ static const char TABLE_HELP[] =
 
 static const char CATALOG_HELP[] =
     "Usage: deltacat catalog [list | add NAME ROOT | remove NAME | default NAME] [--json]\n"
+    "       deltacat catalog add NAME s3://BUCKET/PREFIX [--region R] [--endpoint-url URL]\n"
+    "                            [--profile P]\n"
     "\n"
     "Edit the configuration file that names catalogs: $DELTACAT_CONFIG, else\n"
     "$XDG_CONFIG_HOME/deltacat/config.json, else ~/.config/deltacat/config.json:\n"
@@ -224,15 +227,21 @@ static const char CATALOG_HELP[] =
     "                                          \"s3\": {...}}}}\n"
     "Every catalog command then takes --catalog NAME, and dc://NAME/... URLs\n"
     "(list, copy) name them. The first catalog added is the default. A relative\n"
-    "ROOT is stored as an absolute path.\n"
+    "ROOT is stored as an absolute path. The S3 settings of an s3:// root are kept\n"
+    "in its \"s3\" member and override the AWS environment (AWS_REGION,\n"
+    "AWS_ENDPOINT_URL, AWS_PROFILE) and ~/.aws for that catalog.\n"
     "\n"
     "Options:\n"
     "  --default            add: make it the default\n"
     "  --init               add: create the catalog at ROOT too\n"
+    "  --region R           add: the S3 region of an s3:// root\n"
+    "  --endpoint-url URL   add: the S3 endpoint (MinIO, moto, another S3)\n"
+    "  --profile P          add: the profile of ~/.aws/credentials and ~/.aws/config\n"
     "  -j, --json           JSON output\n"
     "\n"
     "Examples:\n"
     "  deltacat catalog add prod /data/lake --init\n"
+    "  deltacat catalog add aws s3://bucket/lake --region eu-west-1 --init\n"
     "  deltacat catalog add copy ./lake-copy\n"
     "  deltacat catalog list\n"
     "  deltacat read users --catalog copy\n"
@@ -330,7 +339,7 @@ static const char LIST_HELP[] =
     "  deltacat list dc://prod/default --json\n";
 
 static const char COPY_HELP[] =
-    "Usage: deltacat copy SRC DST [-m MESSAGE] [--json]\n"
+    "Usage: deltacat copy SRC DST [--as-of WHEN] [--table-version N] [-m MESSAGE] [--json]\n"
     "\n"
     "Copy tables and namespaces between catalogs (or within one) by dc:// URL.\n"
     "A table is copied whole: its schema (merge keys included), partition\n"
@@ -344,15 +353,20 @@ static const char COPY_HELP[] =
     "  dc://A/NS/**  dc://B/NS2      every table of NS into NS2 (* the same)\n"
     "  dc://A/*      dc://B          every namespace (no tables)\n"
     "  dc://A/**     dc://B          every namespace with every table\n"
+    "A schemaless table's files are copied as they are.\n"
     "\n"
     "Options:\n"
+    "  --as-of WHEN         copy the source as it was at a catalog version (1, 2 ...),\n"
+    "                       nanoseconds since the epoch or an ISO-8601 time\n"
+    "  --table-version N    copy version N of a table (SRC names one table)\n"
     "  -m, --message TEXT   the commit message (default: \"copy SRC to DST\")\n"
     "  -j, --json           the result as JSON\n"
     "\n"
     "Examples:\n"
     "  deltacat copy dc://original/default/users dc://copy/default/local_users\n"
     "  deltacat copy dc://original/default/** dc://copy/myspace\n"
-    "  deltacat copy dc://original/** dc://copy\n";
+    "  deltacat copy dc://original/** dc://copy\n"
+    "  deltacat copy dc://original/default/users dc://copy --as-of 3\n";
 
 static const char DEMO_HELP[] =
     "Usage: deltacat demo [--dir DIR]\n"

@@ -3,6 +3,7 @@
 
 #include "formats/parquet/parquet_int.h"
 #include "fs/fs_int.h"
+#include "fs/s3_moto.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -153,14 +154,65 @@ void tu_rmdir(const char *path)
     rmdir(path);
 }
 
+/* ---- the moto server of this process (backend 2) ---- */
+
+static mt_server g_moto;
+static pid_t g_moto_owner; /* the process that started it (a forked child must not stop it) */
+
+static void stop_moto(void)
+{
+    if (getpid() == g_moto_owner)
+        mt_stop(&g_moto);
+}
+
+const char *tu_moto_endpoint(void)
+{
+    if (g_moto.pid > 0)
+        return g_moto.endpoint;
+    char why[1200];
+    if (!mt_start(&g_moto, why, sizeof why))
+        fail_msg("the S3 variant needs moto: %s", why);
+    g_moto_owner = getpid();
+    atexit(stop_moto);
+    /* dc_fs_open("s3://...") and child processes find it through the environment */
+    setenv("AWS_ENDPOINT_URL", g_moto.endpoint, 1);
+    setenv("AWS_ACCESS_KEY_ID", g_moto.key_id, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", g_moto.secret, 1);
+    setenv("AWS_REGION", "us-east-1", 1);
+    unsetenv("AWS_PROFILE");
+    unsetenv("AWS_SESSION_TOKEN");
+    unsetenv("AWS_ENDPOINT_URL_S3");
+    unsetenv("AWS_DEFAULT_REGION");
+    return g_moto.endpoint;
+}
+
 void tu_backend_init(tu_backend *v, int backend, const char *prefix)
 {
     static int counter;
     memset(v, 0, sizeof *v);
     v->backend = backend;
     snprintf(v->name, sizeof v->name, "%s-%d-%d", prefix, (int)getpid(), ++counter);
-    if (backend == 1)
+    if (backend == TU_LOCAL)
         v->dir = tu_tmpdir();
+    if (backend == TU_S3) {
+        for (char *p = v->name; *p; p++) /* a bucket name: lower case, digits, '-' */
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+                *p = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : '-';
+        tu_moto_endpoint();
+        if (!mt_create_bucket(&g_moto, v->name))
+            fail_msg("moto: cannot create bucket %s (see %s)", v->name, g_moto.log);
+    }
+}
+
+const char *tu_backend_url(tu_backend *v, char *buf, size_t cap)
+{
+    if (v->backend == TU_MEMORY)
+        snprintf(buf, cap, "mem://%s", v->name);
+    else if (v->backend == TU_LOCAL)
+        snprintf(buf, cap, "%s", v->dir);
+    else
+        snprintf(buf, cap, "s3://%s/catalog", v->name);
+    return buf;
 }
 
 struct dc_fs *tu_backend_fs(tu_backend *v)
@@ -168,11 +220,21 @@ struct dc_fs *tu_backend_fs(tu_backend *v)
     dc_fs *fs = NULL;
     dc_error e;
     dc_status rc;
-    if (v->backend == 0) {
+    if (v->backend == TU_MEMORY) {
         rc = dc_fs_memory_open(&fs, v->name, NULL, &e);
-    } else {
+    } else if (v->backend == TU_LOCAL) {
         dc_fs_local_options o = {.no_fsync = true};
         rc = dc_fs_local_open(&fs, v->dir, &o, &e);
+    } else {
+        char url[128];
+        dc_fs_s3_options o = {.endpoint = tu_moto_endpoint(),
+                              .region = "us-east-1",
+                              .access_key_id = g_moto.key_id,
+                              .secret_access_key = g_moto.secret,
+                              .part_size = 64 * 1024, /* moto accepts parts this small */
+                              .retry_base_ms = 5,
+                              .retry_max_ms = 200};
+        rc = dc_fs_s3_open(&fs, tu_backend_url(v, url, sizeof url), &o, &e);
     }
     if (rc != DC_OK)
         fail_msg("fs: %s", e.message);
@@ -181,12 +243,13 @@ struct dc_fs *tu_backend_fs(tu_backend *v)
 
 void tu_backend_done(tu_backend *v)
 {
-    if (v->backend == 0)
+    if (v->backend == TU_MEMORY) {
         dc_fs_memory_drop(v->name, NULL);
-    else {
+    } else if (v->backend == TU_LOCAL) {
         tu_rmdir(v->dir);
         dc_free(v->dir);
-    }
+        v->dir = NULL;
+    } /* S3: the bucket stays in moto, whose state dies with it at exit */
 }
 
 char *tu_schema_text(const dc_schema *s)

@@ -43,17 +43,29 @@ char *tu_render(const dc_array *a);
         assert_string_equal(r_, expected);                                                         \
         dc_free(r_);                                                                               \
     } while (0)
-/* A test store on the memory (backend 0, a fresh named store) or the local backend
- * (backend 1, a fresh temporary directory, fsync off). */
+/*
+ * A test store on the memory (backend 0, a fresh named store), the local (backend 1, a
+ * fresh temporary directory, fsync off) or the S3 backend (backend 2: a fresh bucket,
+ * named like the memory store, of a moto server this process starts at its first S3
+ * store and stops at exit; the store's root is "s3://NAME/catalog", outputs use 64 KiB
+ * parts). Without moto_server the S3 variants fail, saying why. Every handle of one
+ * tu_backend sees the same store (as separate processes would).
+ */
 struct dc_fs;
 typedef struct tu_backend {
     int backend;
     char name[64];
     char *dir;
 } tu_backend;
+enum { TU_MEMORY = 0, TU_LOCAL = 1, TU_S3 = 2 };
 void tu_backend_init(tu_backend *v, int backend, const char *prefix);
 struct dc_fs *tu_backend_fs(tu_backend *v); /* a new handle; fails the test on error */
 void tu_backend_done(tu_backend *v);        /* drops the store / removes the directory */
+/* The store's URL for dc_fs_open ("mem://NAME", a directory, "s3://NAME/catalog"); for S3
+ * the AWS_* environment points at the moto server (so child processes reach it too). */
+const char *tu_backend_url(tu_backend *v, char *buf, size_t cap);
+/* The moto server's endpoint ("http://127.0.0.1:PORT"), starting it if needed. */
+const char *tu_moto_endpoint(void);
 
 /* A schema as "name: type, name: type"; caller frees with dc_free. */
 char *tu_schema_text(const dc_schema *s);

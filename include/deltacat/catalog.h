@@ -28,13 +28,26 @@ typedef struct dc_txn dc_txn;
 typedef struct dc_catalog_options {
     bool create;                 /**< create the catalog when the root holds none */
     int64_t checkpoint_interval; /**< for a new catalog: commits between checkpoints (0: 16) */
+    /**
+     * Settings of the store under an s3:// root, as NULL-terminated key, value pairs
+     * ({"region", "eu-west-1", "endpoint_url", "http://127.0.0.1:9000", NULL}); NULL or
+     * {NULL}: none. Keys: region, endpoint_url, profile, access_key_id,
+     * secret_access_key, session_token. They override the environment (AWS_REGION,
+     * AWS_ENDPOINT_URL, AWS_PROFILE, AWS_ACCESS_KEY_ID ...) and ~/.aws; a later pair
+     * overrides an earlier one with the same key; an empty value is the same as none.
+     * Borrowed for the call only. An unknown key, a key without a value, or any key for
+     * a root that is not s3:// is DC_EINVALID naming the key.
+     */
+    const char *const *storage_options;
 } dc_catalog_options;
 
 /**
- * Open the catalog at `url` (a path, file:///abs/path or mem://NAME).
- * Errors: DC_ENOTFOUND (no catalog there and `create` not set, or no such
- * directory), DC_EINVALID (the root holds something that is not a catalog),
- * DC_EUNSUPPORTED (written by a newer deltacat), DC_EIO.
+ * Open the catalog at `url` (a path, file:///abs/path, mem://NAME or
+ * s3://bucket/prefix). Errors: DC_ENOTFOUND (no catalog there and `create`
+ * not set, or no such directory or bucket), DC_EINVALID (the root holds
+ * something that is not a catalog; bad storage options), DC_EUNSUPPORTED
+ * (written by a newer deltacat), DC_EIO (the store failed or did not answer:
+ * the message names the bucket and what to do).
  * The handle is released with dc_catalog_close.
  */
 dc_status dc_catalog_open(dc_catalog **out, const char *url, const dc_catalog_options *opts,
@@ -169,6 +182,14 @@ const char *dc_catalog_config_default(const dc_catalog_config *cfg);
  */
 dc_status dc_catalog_config_add(dc_catalog_config *cfg, const char *name, const char *root,
                                 dc_error *err);
+/**
+ * Set (or with a NULL or empty value, remove) storage settings of catalog `name`: the
+ * members of its "s3" object, from NULL-terminated key, value pairs with the keys of
+ * dc_catalog_options.storage_options. DC_ENOTFOUND (no such catalog), DC_EINVALID (an
+ * unknown key, naming it).
+ */
+dc_status dc_catalog_config_set_storage(dc_catalog_config *cfg, const char *name,
+                                        const char *const *kv, dc_error *err);
 /** Remove catalog `name` (and the default when it was). DC_ENOTFOUND. */
 dc_status dc_catalog_config_remove(dc_catalog_config *cfg, const char *name, dc_error *err);
 /** Make `name` the default. DC_ENOTFOUND. */

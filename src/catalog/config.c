@@ -17,6 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static const char *const STORAGE_KEYS[] = {"region",        "endpoint_url",      "profile",
+                                           "access_key_id", "secret_access_key", "session_token"};
+
 struct dc_catalog_config {
     char *path;
     json_t *doc;  /* the whole file; "catalogs" is always an object */
@@ -390,6 +393,32 @@ dc_status dc_catalog_config_open(dc_catalog **out, const dc_catalog_config *cfg,
         return dc_error_set(err, DC_ENOTFOUND, "no catalog named %s in %s (catalogs: %s)", want,
                             cfg->path, cfg->n ? names : "none");
     }
+    /* the catalog's storage settings ("s3"), then the caller's: later pairs win */
+    json_t *s3 = json_object_get(c, "s3");
+    size_t n_own = json_object_size(s3), n_opts = 0;
+    while (opts && opts->storage_options && opts->storage_options[n_opts])
+        n_opts += 2;
+    const char **kv = dc_calloc(2 * n_own + n_opts + 1, sizeof *kv);
+    if (!kv)
+        return dc_error_nomem(err);
+    size_t n_kv = 0;
+    const char *key;
+    json_t *val;
+    json_object_foreach(s3, key, val)
+    {
+        if (!json_is_string(val) && !json_is_null(val)) {
+            dc_free(kv);
+            return dc_error_set(err, DC_EINVALID,
+                                "catalog %s: the \"s3\" setting \"%s\" in %s must be a string",
+                                want, key, cfg->path);
+        }
+        kv[n_kv++] = key;
+        kv[n_kv++] = json_is_null(val) ? "" : json_string_value(val);
+    }
+    for (size_t i = 0; i < n_opts; i++)
+        kv[n_kv++] = opts->storage_options[i];
+    dc_catalog_options o = opts ? *opts : (dc_catalog_options){0};
+    o.storage_options = kv;
     const char *root = json_string_value(json_object_get(c, "root"));
     char buf[4096];
     /* a relative path is relative to the configuration file's directory */
@@ -401,10 +430,49 @@ dc_status dc_catalog_config_open(dc_catalog **out, const dc_catalog_config *cfg,
             snprintf(buf, sizeof buf, "%s", root);
         root = buf;
     }
-    dc_status rc = dc_catalog_open(out, root, opts, err);
+    dc_status rc = dc_catalog_open(out, root, &o, err);
     if (rc != DC_OK)
         dc_error_prefix(err, "catalog %s: ", want);
+    dc_free(kv);
     return rc;
+}
+
+dc_status dc_catalog_config_set_storage(dc_catalog_config *cfg, const char *name,
+                                        const char *const *kv, dc_error *err)
+{
+    json_t *c = name ? json_object_get(json_object_get(cfg->doc, "catalogs"), name) : NULL;
+    if (!c)
+        return dc_error_set(err, DC_ENOTFOUND, "no catalog named %s in %s", name ? name : "(null)",
+                            cfg->path);
+    for (size_t i = 0; kv && kv[i]; i += 2) { /* all checked before anything changes */
+        bool known = false;
+        for (size_t k = 0; k < DC_ARRAY_LEN(STORAGE_KEYS); k++)
+            known = known || !strcmp(kv[i], STORAGE_KEYS[k]);
+        if (!known)
+            return dc_error_set(err, DC_EINVALID,
+                                "unknown storage option \"%s\" (known: region, endpoint_url, "
+                                "profile, access_key_id, secret_access_key, session_token)",
+                                kv[i]);
+    }
+    json_t *s3 = json_object_get(c, "s3");
+    json_t *next = s3 ? json_deep_copy(s3) : json_object();
+    if (!next)
+        return dc_error_nomem(err);
+    for (size_t i = 0; kv && kv[i]; i += 2) {
+        const char *v = kv[i + 1];
+        if (!v || !v[0])
+            json_object_del(next, kv[i]);
+        else if (json_object_set_new(next, kv[i], json_string(v)) != 0) {
+            json_decref(next);
+            return dc_error_nomem(err);
+        }
+    }
+    if (json_object_size(next) == 0) { /* nothing left: no "s3" member */
+        json_decref(next);
+        json_object_del(c, "s3");
+        return DC_OK;
+    }
+    return json_object_set_new(c, "s3", next) == 0 ? DC_OK : dc_error_nomem(err);
 }
 
 dc_status dc_catalogs_register_config(const dc_catalog_config *cfg, const dc_catalog_options *opts,

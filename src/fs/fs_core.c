@@ -520,6 +520,12 @@ dc_status dc_fs_remove_many(dc_fs *fs, const char *const *paths, int64_t n, int6
     rc = begin(fs, DC_FS_OP_REMOVE_MANY, n > 0 ? paths[0] : "", &unknown, err);
     if (rc != DC_OK)
         return rc;
+    if (n > 0 && fs->vt->remove_many) {
+        rc = fs->vt->remove_many(fs, paths, n, removed, err);
+        if (rc != DC_OK)
+            return rc;
+        n = 0; /* done: only the injected outcome below remains */
+    }
     for (int64_t i = 0; i < n; i++) {
         rc = fs->vt->remove(fs, paths[i], err);
         if (rc == DC_ENOTFOUND) {
@@ -534,6 +540,43 @@ dc_status dc_fs_remove_many(dc_fs *fs, const char *const *paths, int64_t n, int6
     if (unknown)
         return fault_error(fs, err, DC_FS_OP_REMOVE_MANY, n > 0 ? paths[0] : "", true);
     return DC_OK;
+}
+
+typedef struct sweep_ctx {
+    dc_fs_listing *found;
+    int64_t n;
+} sweep_ctx;
+
+static dc_status swept(const dc_fs_entry *e, void *user)
+{
+    sweep_ctx *c = user;
+    c->n++;
+    return c->found ? collect(e, c->found) : DC_OK;
+}
+
+dc_status dc_fs_sweep_temporaries(dc_fs *fs, int64_t grace_ns, bool dry_run, dc_fs_listing *found,
+                                  int64_t *removed, dc_error *err)
+{
+    if (found) {
+        memset(found, 0, sizeof *found);
+        dc_arena_init(&found->keys, 4096);
+    }
+    if (removed)
+        *removed = 0;
+    dc_status rc = check_fs(fs, err);
+    bool unknown;
+    if (rc == DC_OK)
+        rc = begin(fs, DC_FS_OP_LIST, "", &unknown, err);
+    if (rc != DC_OK || !fs->vt->sweep_temporaries)
+        return rc;
+    sweep_ctx c = {found, 0};
+    int64_t cutoff = dc_clock_now_ns() - (grace_ns > 0 ? grace_ns : 0);
+    rc = fs->vt->sweep_temporaries(fs, cutoff, dry_run, swept, &c, err);
+    if (rc == DC_ENOMEM)
+        dc_error_nomem(err);
+    if (removed && !dry_run)
+        *removed = c.n;
+    return rc;
 }
 
 dc_status dc_fs_rename(dc_fs *fs, const char *from, const char *to, dc_error *err)
@@ -622,6 +665,7 @@ dc_status dc_fs_open_input(dc_fs *fs, const char *path, dc_input **out, dc_error
     DC_TRY_ALLOC(in->name, err);
     w->fs = dc_fs_ref(fs);
     w->inner = inner;
+    in->inner = inner; /* dc_input_prefetch passes the hint to the backend's input */
     in->vt = &WRAP_IN;
     in->impl = w;
     in->size = inner->size;

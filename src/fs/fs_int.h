@@ -147,6 +147,23 @@ typedef struct dc_fs_vtable {
     dc_status (*open_output)(dc_fs *fs, const char *path, unsigned flags, dc_output **out,
                              dc_error *err);
     void (*destroy)(dc_fs *fs); /* free impl; the core frees the rest */
+    /*
+     * Optional (NULL: the core calls `remove` per key). Remove n >= 1 checked keys at
+     * once; absent keys are not errors. `removed` is NULL when the caller does not need
+     * the count (a backend that cannot tell an absent key from a removed one without a
+     * request per key skips those requests then); otherwise it is zeroed and counts the
+     * keys removed. Stops at the first failure, naming the key.
+     */
+    dc_status (*remove_many)(dc_fs *fs, const char *const *paths, int64_t n, int64_t *removed,
+                             dc_error *err);
+    /*
+     * Optional (NULL: the backend leaves no temporaries behind). Find the temporaries of
+     * dead writers whose last activity is before `cutoff_ns` (dc_fs_sweep_temporaries),
+     * remove each unless `dry_run`, and hand it to `fn` once removed (in a dry run,
+     * instead); one removed meanwhile by someone else is skipped.
+     */
+    dc_status (*sweep_temporaries)(dc_fs *fs, int64_t cutoff_ns, bool dry_run, dc_fs_list_fn fn,
+                                   void *user, dc_error *err);
 } dc_fs_vtable;
 
 /* An armed fault (dc_fs_inject_fault). */
@@ -316,7 +333,9 @@ void dc_fs_listing_free(dc_fs_listing *l); /* NULL-safe */
 /* Remove an object. DC_ENOTFOUND when absent. */
 dc_status dc_fs_remove(dc_fs *fs, const char *path, dc_error *err);
 /* Remove many objects (all paths are checked first); absent ones are skipped. *removed
- * (may be NULL) counts those removed. Stops at the first I/O error. */
+ * (may be NULL) counts those removed. Stops at the first I/O error, naming the key. On S3
+ * this is DeleteObjects, 1000 keys a request; S3 does not say which keys were absent, so
+ * with `removed` non-NULL each key is first checked with a HEAD: pass NULL for speed. */
 dc_status dc_fs_remove_many(dc_fs *fs, const char *const *paths, int64_t n, int64_t *removed,
                             dc_error *err);
 /* Atomically rename `from` onto `to` (replacing it). DC_EUNSUPPORTED without
@@ -340,14 +359,25 @@ void dc_fs_stats_reset(dc_fs *fs);
  * every backend: the error is reported as DC_EIO with a message saying it was injected. */
 void dc_fs_inject_fault(dc_fs *fs, const dc_fs_fault *fault);
 
-/* ---- local temporaries (garbage collection) ---------------------------------------- */
+/* ---- temporaries of dead writers (garbage collection) ------------------------------- */
 
 /*
- * Temporaries are "<dir>/.dc-tmp-<pid>-<random>-<n>" files beside their targets, never
- * listed. A crash can leave them behind. List (into `out`, keys relative to the root)
- * those whose modification time is older than `grace_ns` ago; DC_EUNSUPPORTED on a
- * backend without temporaries. Sweep removes them and counts them in *removed.
+ * What a writer that died mid-write leaves behind, which no listing shows: local
+ * "<dir>/.dc-tmp-<pid>-<random>-<n>" files beside their targets; on S3, multipart uploads
+ * under the root that were never completed nor aborted (they hold storage until
+ * aborted); nothing in memory. Those whose last activity (a file's modification time; an
+ * upload's initiation or its newest part) is older than `grace_ns` ago are removed (an
+ * upload is aborted) unless `dry_run`, and collected into `found` (may be NULL;
+ * initialized here, free with dc_fs_listing_free even on failure): a local temporary by
+ * its key, an upload as "KEY?uploadId=ID"; size is the bytes it holds (-1: unknown),
+ * mtime_ns its last activity. *removed (may be NULL) counts those removed. Counted as one
+ * list operation. On failure, those removed so far are in `found`.
  */
+dc_status dc_fs_sweep_temporaries(dc_fs *fs, int64_t grace_ns, bool dry_run, dc_fs_listing *found,
+                                  int64_t *removed, dc_error *err);
+
+/* The same for the local backend only (DC_EUNSUPPORTED elsewhere): list the stale ones
+ * into `out` (changing nothing), or sweep them. */
 dc_status dc_fs_local_stale_temporaries(dc_fs *fs, int64_t grace_ns, dc_fs_listing *out,
                                         dc_error *err);
 dc_status dc_fs_local_sweep_temporaries(dc_fs *fs, int64_t grace_ns, int64_t *removed,

@@ -843,16 +843,13 @@ static dc_status collect_stale(const dc_fs_entry *e, void *user)
     return DC_OK;
 }
 
-dc_status dc_fs_local_stale_temporaries(dc_fs *fs, int64_t grace_ns, dc_fs_listing *out,
-                                        dc_error *err)
+/* The temporaries modified before `cutoff` into `out` (initialized here). */
+static dc_status stale_temporaries(dc_fs *fs, int64_t cutoff, dc_fs_listing *out, dc_error *err)
 {
     memset(out, 0, sizeof *out);
     dc_arena_init(&out->keys, 4096);
-    if (!fs || fs->vt != &LOCAL_VT)
-        return dc_error_set(err, DC_EUNSUPPORTED, "%s: this filesystem keeps no temporaries",
-                            fs ? fs->url : "(NULL)");
     local_fs *lf = fs->impl;
-    stale_ctx c = {dc_clock_now_ns() - (grace_ns > 0 ? grace_ns : 0), out};
+    stale_ctx c = {cutoff, out};
     dc_strbuf key;
     dc_strbuf_init(&key);
     dc_strbuf_puts(&key, "");
@@ -865,27 +862,55 @@ dc_status dc_fs_local_stale_temporaries(dc_fs *fs, int64_t grace_ns, dc_fs_listi
     return rc;
 }
 
+static dc_status local_sweep_temporaries(dc_fs *fs, int64_t cutoff, bool dry_run, dc_fs_list_fn fn,
+                                         void *user, dc_error *err)
+{
+    local_fs *lf = fs->impl;
+    dc_fs_listing l;
+    dc_status rc = stale_temporaries(fs, cutoff, &l, err);
+    for (int64_t i = 0; rc == DC_OK && i < l.n; i++) {
+        if (!dry_run) {
+            if (unlinkat(lf->rootfd, l.entries[i].key, 0) != 0) {
+                if (errno == ENOENT)
+                    continue; /* another collector was faster */
+                rc = dc_fs__sys_error(fs, err, errno, "cannot remove temporary", l.entries[i].key);
+                break;
+            }
+            prune_dirs(lf, l.entries[i].key);
+        }
+        rc = fn(&l.entries[i], user);
+    }
+    dc_fs_listing_free(&l);
+    return rc;
+}
+
+static dc_status local_only(dc_fs *fs, dc_error *err)
+{
+    if (!fs || fs->vt != &LOCAL_VT)
+        return dc_error_set(err, DC_EUNSUPPORTED, "%s: this filesystem keeps no temporaries",
+                            fs ? fs->url : "(NULL)");
+    return DC_OK;
+}
+
+dc_status dc_fs_local_stale_temporaries(dc_fs *fs, int64_t grace_ns, dc_fs_listing *out,
+                                        dc_error *err)
+{
+    dc_status rc = local_only(fs, err);
+    if (rc != DC_OK) {
+        memset(out, 0, sizeof *out);
+        dc_arena_init(&out->keys, 4096);
+        return rc;
+    }
+    return dc_fs_sweep_temporaries(fs, grace_ns, true, out, NULL, err);
+}
+
 dc_status dc_fs_local_sweep_temporaries(dc_fs *fs, int64_t grace_ns, int64_t *removed,
                                         dc_error *err)
 {
     if (removed)
         *removed = 0;
-    dc_fs_listing l;
-    dc_status rc = dc_fs_local_stale_temporaries(fs, grace_ns, &l, err);
-    for (int64_t i = 0; rc == DC_OK && i < l.n; i++) {
-        local_fs *lf = fs->impl;
-        if (unlinkat(lf->rootfd, l.entries[i].key, 0) != 0) {
-            if (errno == ENOENT)
-                continue;
-            rc = dc_fs__sys_error(fs, err, errno, "cannot remove temporary", l.entries[i].key);
-            break;
-        }
-        if (removed)
-            (*removed)++;
-        prune_dirs(lf, l.entries[i].key);
-    }
-    dc_fs_listing_free(&l);
-    return rc;
+    dc_status rc = local_only(fs, err);
+    return rc != DC_OK ? rc : dc_fs_sweep_temporaries(fs, grace_ns, false, NULL, removed, err);
 }
 
 /* ---- opening ---------------------------------------------------------------------------- */
@@ -910,6 +935,7 @@ static const dc_fs_vtable LOCAL_VT = {
     .open_input = local_open_input,
     .open_output = local_open_output,
     .destroy = local_destroy,
+    .sweep_temporaries = local_sweep_temporaries,
 };
 
 /* mkdir -p of an OS path. */

@@ -13,6 +13,10 @@
  *   3. put is a plain PUT (atomic replacement on S3). get_range is a ranged GET (416 at or
  *      past the end: no bytes, not an error); stat a HEAD; remove a HEAD (an absent key is
  *      DC_ENOTFOUND, as the interface wants; S3's DELETE would not say) and a DELETE.
+ *      remove_many is DeleteObjects (POST ?delete, 1000 keys a request, Quiet, with the
+ *      Content-MD5 S3 requires); its per-key failures are parsed and the first is named.
+ *      Absent keys are skipped by S3 silently; only a caller that wants the count pays a
+ *      HEAD per key to learn which were there.
  *   4. list is ListObjectsV2 (delimiter "/" for one level, continuation tokens,
  *      encoding-type=url), each page's objects and rolled-up prefixes merged in key byte
  *      order; the order across pages is checked (S3 Express directory buckets, which do
@@ -32,6 +36,18 @@
  *      fetched at open (which also gives the size and the ETag), so an object that fits
  *      in it is a true snapshot. Later GETs carry If-Match with that ETag: an object
  *      replaced since it was opened is an error, never a mix of two versions.
+ *   8. An input's prefetch (dc_input_prefetch: a Parquet reader names the column chunks
+ *      of a row group) merges ranges closer than prefetch_gap (64 KiB) into one buffer,
+ *      cuts buffers into parts of at most prefetch_part (8 MiB) and GETs the parts on up
+ *      to prefetch_parallel (8) threads at once, each with the If-Match of note 7. Reads
+ *      inside a buffer are served from it; a buffer is freed once its asked-for bytes
+ *      were read, or when the next prefetch replaces it (at most prefetch_max, 256 MiB,
+ *      per input).
+ *   9. The temporaries a dead writer leaves are its multipart uploads: invisible to
+ *      listings, holding storage until aborted. sweep_temporaries finds them with
+ *      ListMultipartUploads under the root (paginated by key and upload-id markers) and
+ *      aborts those whose initiation and newest part (ListParts) are both older than the
+ *      cutoff, so an upload still receiving parts is never taken from a live writer.
  */
 #include "fs/s3_int.h"
 
@@ -40,6 +56,7 @@
 #include <stdlib.h>
 
 #define PARTS_MAX 10000 /* S3's limit of a multipart upload */
+#define SIN_THREADS_MAX 32    /* threads of one input's prefetch */
 
 static const dc_fs_vtable S3_VT;
 
@@ -540,7 +557,424 @@ static dc_status s3_remove(dc_fs *fs, const char *path, dc_error *err)
     return rc;
 }
 
+/* ---- remove_many: DeleteObjects ------------------------------------------------------------ */
+
+#define DELETE_BATCH 1000 /* S3's limit of keys per DeleteObjects */
+
+/* Append `s` escaped as XML text. */
+static void xml_escape(dc_strbuf *sb, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': dc_strbuf_puts(sb, "&amp;"); break;
+        case '<': dc_strbuf_puts(sb, "&lt;"); break;
+        case '>': dc_strbuf_puts(sb, "&gt;"); break;
+        case '"': dc_strbuf_puts(sb, "&quot;"); break;
+        case '\'': dc_strbuf_puts(sb, "&apos;"); break;
+        default: dc_strbuf_putc(sb, *s); break;
+        }
+    }
+}
+
+/* `key` of an answer relative to the root (as it is when it is not under it). */
+static const char *relative(dc_fs *fs, const char *key)
+{
+    const char *root = dc_s3__root(cli(fs));
+    size_t n = strlen(root);
+    return strncmp(key, root, n) == 0 ? key + n : key;
+}
+
+/*
+ * One DeleteObjects of keys[0..n), n <= 1000 (note 3): Quiet, so S3 answers with the keys
+ * it failed to delete only, and an absent key is not one of them. The body's MD5 goes in
+ * Content-MD5, which S3 requires of this request. Idempotent, so retried as any request.
+ * A failed key is reported by name with its code, and how many others failed too.
+ */
+static dc_status delete_batch(dc_fs *fs, const char *const *keys, int64_t n, dc_error *err)
+{
+    dc_s3 *c = cli(fs);
+    dc_status rc = DC_OK;
+    dc_strbuf body;
+    dc_strbuf_init(&body);
+    dc_bytes answer;
+    dc_bytes_init(&answer);
+    dc_s3_xml x;
+    memset(&x, 0, sizeof x);
+    dc_s3_resp *r = dc_malloc(sizeof *r);
+    DC_TRY_ALLOC(r, err);
+    dc_strbuf_puts(&body, "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                          "<Quiet>true</Quiet>");
+    for (int64_t i = 0; i < n; i++) {
+        dc_strbuf_puts(&body, "<Object><Key>");
+        xml_escape(&body, dc_s3__root(c));
+        xml_escape(&body, keys[i]);
+        dc_strbuf_puts(&body, "</Key></Object>");
+    }
+    dc_strbuf_puts(&body, "</Delete>");
+    if (dc_strbuf_status(&body) != DC_OK) {
+        rc = dc_error_nomem(err);
+        goto cleanup;
+    }
+    char md5[25];
+    dc_s3__md5_base64(body.data, (size_t)body.len, md5);
+    dc_s3_req q = {.what = "remove many",
+                   .method = "POST",
+                   .query = "delete=",
+                   .body = body.data,
+                   .body_len = body.len,
+                   .content_type = "application/xml",
+                   .content_md5 = md5,
+                   .out = &answer};
+    DC_TRY(dc_s3__call(c, &q, r, err));
+    if (r->status != 200) {
+        rc = dc_s3__error(c, r, q.what, keys[0], err);
+        goto cleanup;
+    }
+    if (answer.size > 0 && dc_s3__xml_parse(&x, answer.data, answer.size, err) != DC_OK) {
+        rc = fs_error(fs, err, DC_EIO, keys[0],
+                      "remove many: the answer to DeleteObjects is "
+                      "not valid (%s); some of the %lld keys may be removed",
+                      err ? err->message : "bad XML", (long long)n);
+        goto cleanup;
+    }
+    if (x.kind == DC_S3_XML_ERROR) { /* a 200 carrying an Error: S3 failed midway */
+        rc = fs_error(fs, err, DC_EIO, keys[0],
+                      "remove many: DeleteObjects failed: %s%s%s; some of the %lld keys may be "
+                      "removed, try again",
+                      x.code, x.message[0] ? ": " : "", x.message, (long long)n);
+        goto cleanup;
+    }
+    if (answer.size > 0 && x.kind != DC_S3_XML_DELETE) {
+        rc = fs_error(fs, err, DC_EIO, keys[0],
+                      "remove many: the endpoint did not answer DeleteObjects with a "
+                      "DeleteResult; is it an S3 endpoint?");
+        goto cleanup;
+    }
+    int64_t failed = 0;
+    const dc_s3_xml_item *first = NULL;
+    for (int64_t i = 0; i < x.n_items; i++) {
+        const dc_s3_xml_item *it = &x.items[i];
+        if (it->error_code && strcmp(it->error_code, "NoSuchKey") == 0)
+            continue; /* absent: not an error here */
+        if (!first)
+            first = it;
+        failed++;
+    }
+    if (first)
+        rc = fs_error(fs, err, DC_EIO, relative(fs, first->key),
+                      "remove: S3 refused to delete it (%s%s%s)%s; the other keys of the "
+                      "request were removed",
+                      first->error_code ? first->error_code : "no error code",
+                      first->error_message ? ": " : "",
+                      first->error_message ? first->error_message : "",
+                      failed > 1 ? " as it refused other keys" : "");
+    if (first && failed > 1 && err) {
+        char more[64];
+        snprintf(more, sizeof more, " (%lld keys in all)", (long long)failed);
+        size_t len = strlen(err->message);
+        snprintf(err->message + len, sizeof err->message - len, "%s", more);
+    }
+cleanup:
+    dc_s3__xml_free(&x);
+    dc_free(r);
+    dc_bytes_free(&answer);
+    dc_strbuf_free(&body);
+    return rc;
+}
+
+static dc_status s3_remove_many(dc_fs *fs, const char *const *paths, int64_t n, int64_t *removed,
+                                dc_error *err)
+{
+    dc_s3 *c = cli(fs);
+    dc_status rc = DC_OK;
+    const char **batch = dc_malloc((size_t)DC_MIN(n, DELETE_BATCH) * sizeof *batch);
+    dc_s3_resp *r = removed ? dc_malloc(sizeof *r) : NULL;
+    if (!batch || (removed && !r)) {
+        dc_free(batch);
+        dc_free(r);
+        return dc_error_nomem(err);
+    }
+    if (removed)
+        *removed = 0;
+    for (int64_t i = 0; rc == DC_OK && i < n;) {
+        int64_t k = 0;
+        for (; i < n && k < DELETE_BATCH; i++) {
+            if (removed) { /* S3 does not say which keys were absent: ask first */
+                dc_error e;
+                dc_status hrc = head(fs, paths[i], "remove", r, &e);
+                if (hrc == DC_ENOTFOUND)
+                    continue;
+                if (hrc != DC_OK) {
+                    if (err)
+                        *err = e;
+                    rc = hrc;
+                    break;
+                }
+            }
+            batch[k++] = paths[i];
+        }
+        if (rc == DC_OK && k > 0) {
+            rc = delete_batch(fs, batch, k, err);
+            if (rc == DC_OK && removed)
+                *removed += k;
+        }
+    }
+    dc_s3__dir_forget_all(c); /* directories may have emptied */
+    dc_free(batch);
+    dc_free(r);
+    return rc;
+}
+
+/* ---- temporaries: the multipart uploads of dead writers ----------------------------------- */
+
+typedef struct s3_upload {
+    char *key; /* relative to the root */
+    char *id;
+    int64_t initiated;
+} s3_upload;
+
+/* GET `key` (NULL: the bucket) with query `qs` into `x` (kind `want`); `what` for messages.
+ * DC_ENOTFOUND for a 404 when `missing_ok`. */
+static dc_status get_xml(dc_fs *fs, const char *what, const char *key, const char *qs,
+                         dc_s3_xml_kind want, bool missing_ok, dc_s3_xml *x, dc_error *err)
+{
+    dc_s3 *c = cli(fs);
+    dc_status rc = DC_OK;
+    dc_bytes body;
+    dc_bytes_init(&body);
+    memset(x, 0, sizeof *x);
+    dc_s3_resp *r = dc_malloc(sizeof *r);
+    DC_TRY_ALLOC(r, err);
+    dc_s3_req q = {.what = what, .method = "GET", .key = key, .query = qs, .out = &body};
+    DC_TRY(dc_s3__call(c, &q, r, err));
+    if (r->status == 404 && missing_ok) {
+        rc = DC_ENOTFOUND;
+        goto cleanup;
+    }
+    if (r->status != 200) {
+        rc = dc_s3__error(c, r, what, key, err);
+        goto cleanup;
+    }
+    rc = dc_s3__xml_parse(x, body.data, body.size, err);
+    if (rc == DC_ECORRUPT)
+        rc = fs_error(fs, err, DC_EIO, key ? key : "", "%s: %s", what,
+                      err ? err->message : "bad answer");
+    else if (rc == DC_OK && x->kind != want)
+        rc = fs_error(fs, err, DC_EIO, key ? key : "",
+                      "%s: the endpoint did not answer as S3 does; is it an S3 endpoint?", what);
+cleanup:
+    dc_free(r);
+    dc_bytes_free(&body);
+    return rc;
+}
+
+/* The uploads in progress under the root initiated before `cutoff` (ListMultipartUploads,
+ * page by page), into *out (*n of them). Keys that are not valid dc_fs keys are left
+ * alone: this interface did not write them. */
+static dc_status list_uploads(dc_fs *fs, int64_t cutoff, s3_upload **out, int64_t *n, dc_error *err)
+{
+    dc_s3 *c = cli(fs);
+    dc_status rc = DC_OK;
+    char *key_marker = NULL, *id_marker = NULL;
+    int64_t cap = 0;
+    size_t rootlen = strlen(dc_s3__root(c));
+    dc_strbuf qs;
+    dc_strbuf_init(&qs);
+    *out = NULL;
+    *n = 0;
+    for (;;) {
+        dc_s3_xml x;
+        dc_strbuf_clear(&qs); /* parameters in name order (SigV4) */
+        dc_strbuf_puts(&qs, "encoding-type=url&");
+        if (key_marker) {
+            dc_strbuf_puts(&qs, "key-marker=");
+            dc_s3__uri_encode(&qs, key_marker, false);
+            dc_strbuf_putc(&qs, '&');
+        }
+        dc_strbuf_printf(&qs, "max-uploads=%d&prefix=", dc_s3__tunables(c)->list_page_size);
+        dc_s3__uri_encode(&qs, dc_s3__root(c), false);
+        if (id_marker) {
+            dc_strbuf_puts(&qs, "&upload-id-marker=");
+            dc_s3__uri_encode(&qs, id_marker, false);
+        }
+        dc_strbuf_puts(&qs, "&uploads=");
+        if (dc_strbuf_status(&qs) != DC_OK) {
+            rc = dc_error_nomem(err);
+            break;
+        }
+        rc = get_xml(fs, "list multipart uploads", NULL, dc_strbuf_cstr(&qs), DC_S3_XML_UPLOADS,
+                     false, &x, err);
+        for (int64_t i = 0; rc == DC_OK && i < x.n_items; i++) {
+            const dc_s3_xml_item *it = &x.items[i];
+            if (strlen(it->key) <= rootlen || strncmp(it->key, dc_s3__root(c), rootlen) != 0 ||
+                dc_fs_path_check(it->key + rootlen, NULL) != DC_OK || it->mtime_ns >= cutoff)
+                continue;
+            if (*n == cap) {
+                int64_t nc = cap ? cap * 2 : 16;
+                s3_upload *v = dc_realloc(*out, (size_t)nc * sizeof *v);
+                if (!v) {
+                    rc = dc_error_nomem(err);
+                    break;
+                }
+                *out = v;
+                cap = nc;
+            }
+            s3_upload *u = &(*out)[*n];
+            u->key = dc_strdup(it->key + rootlen);
+            u->id = dc_strdup(it->upload_id);
+            u->initiated = it->mtime_ns;
+            (*n)++;
+            if (!u->key || !u->id)
+                rc = dc_error_nomem(err);
+        }
+        bool more = rc == DC_OK && x.truncated;
+        if (more && !x.next_key_marker && !x.next_upload_id_marker)
+            rc = fs_error(fs, err, DC_EIO, "",
+                          "list multipart uploads: a truncated page without a next marker");
+        if (more && rc == DC_OK) {
+            dc_free(key_marker);
+            dc_free(id_marker);
+            key_marker = x.next_key_marker ? dc_strdup(x.next_key_marker) : NULL;
+            id_marker = x.next_upload_id_marker ? dc_strdup(x.next_upload_id_marker) : NULL;
+            if ((x.next_key_marker && !key_marker) || (x.next_upload_id_marker && !id_marker))
+                rc = dc_error_nomem(err);
+        }
+        dc_s3__xml_free(&x);
+        if (rc != DC_OK || !more)
+            break;
+    }
+    dc_free(key_marker);
+    dc_free(id_marker);
+    dc_strbuf_free(&qs);
+    return rc;
+}
+
+/* The bytes an upload holds and the time of its newest part (ListParts, page by page);
+ * DC_ENOTFOUND when it is gone (completed or aborted meanwhile). */
+static dc_status upload_parts(dc_fs *fs, const s3_upload *u, int64_t *bytes, int64_t *newest,
+                              dc_error *err)
+{
+    dc_status rc = DC_OK;
+    int64_t marker = 0;
+    dc_strbuf qs;
+    dc_strbuf_init(&qs);
+    *bytes = 0;
+    *newest = u->initiated;
+    for (int page = 0;; page++) {
+        dc_s3_xml x;
+        dc_strbuf_clear(&qs);
+        dc_strbuf_printf(&qs,
+                         "max-parts=1000&part-number-marker=%lld&uploadId=", (long long)marker);
+        dc_s3__uri_encode(&qs, u->id, false);
+        if (dc_strbuf_status(&qs) != DC_OK) {
+            rc = dc_error_nomem(err);
+            break;
+        }
+        rc = get_xml(fs, "list the parts of a multipart upload", u->key, dc_strbuf_cstr(&qs),
+                     DC_S3_XML_PARTS, true, &x, err);
+        if (rc == DC_OK) {
+            *bytes += x.parts_size;
+            if (x.parts_newest_ns > *newest)
+                *newest = x.parts_newest_ns;
+        }
+        bool more = rc == DC_OK && x.truncated;
+        if (more && (x.next_part_marker <= marker || page > PARTS_MAX))
+            rc = fs_error(fs, err, DC_EIO, u->key,
+                          "ListParts of upload %s: a truncated page that does not advance", u->id);
+        marker = x.next_part_marker;
+        dc_s3__xml_free(&x);
+        if (rc != DC_OK || !more)
+            break;
+    }
+    dc_strbuf_free(&qs);
+    return rc;
+}
+
+/* AbortMultipartUpload; DC_ENOTFOUND when it is gone already. */
+static dc_status abort_upload(dc_fs *fs, const s3_upload *u, dc_error *err)
+{
+    dc_s3 *c = cli(fs);
+    dc_strbuf qs;
+    dc_strbuf_init(&qs);
+    dc_strbuf_puts(&qs, "uploadId=");
+    dc_s3__uri_encode(&qs, u->id, false);
+    dc_s3_resp *r = dc_malloc(sizeof *r);
+    dc_status rc = DC_OK;
+    if (!r || dc_strbuf_status(&qs) != DC_OK) {
+        rc = dc_error_nomem(err);
+    } else {
+        dc_s3_req q = {.what = "abort a multipart upload",
+                       .method = "DELETE",
+                       .key = u->key,
+                       .query = dc_strbuf_cstr(&qs)};
+        rc = dc_s3__call(c, &q, r, err);
+        if (rc == DC_OK && r->status == 404)
+            rc = DC_ENOTFOUND;
+        else if (rc == DC_OK && r->status != 204 && r->status != 200)
+            rc = dc_s3__error(c, r, q.what, u->key, err);
+    }
+    dc_free(r);
+    dc_strbuf_free(&qs);
+    return rc;
+}
+
+/*
+ * The temporaries of S3 (note 9): multipart uploads under the root that a dead writer
+ * neither completed nor aborted. An upload is stale when both its initiation and its
+ * newest part are before `cutoff`, so a slow writer still sending parts keeps its upload.
+ */
+static dc_status s3_sweep_temporaries(dc_fs *fs, int64_t cutoff, bool dry_run, dc_fs_list_fn fn,
+                                      void *user, dc_error *err)
+{
+    s3_upload *ups = NULL;
+    int64_t n = 0;
+    dc_strbuf name;
+    dc_strbuf_init(&name);
+    dc_status rc = list_uploads(fs, cutoff, &ups, &n, err);
+    for (int64_t i = 0; rc == DC_OK && i < n; i++) {
+        int64_t bytes = 0, newest = 0;
+        rc = upload_parts(fs, &ups[i], &bytes, &newest, err);
+        if (rc == DC_ENOTFOUND) {
+            rc = DC_OK; /* completed or aborted meanwhile */
+            continue;
+        }
+        if (rc != DC_OK || newest >= cutoff)
+            continue; /* still being written */
+        if (!dry_run) {
+            rc = abort_upload(fs, &ups[i], err);
+            if (rc == DC_ENOTFOUND) {
+                rc = DC_OK;
+                continue;
+            }
+            if (rc != DC_OK)
+                break;
+        }
+        dc_strbuf_clear(&name);
+        dc_strbuf_printf(&name, "%s?uploadId=%s", ups[i].key, ups[i].id);
+        if (dc_strbuf_status(&name) != DC_OK) {
+            rc = dc_error_nomem(err);
+            break;
+        }
+        dc_fs_entry e = {dc_strbuf_cstr(&name), false, bytes, newest};
+        rc = fn(&e, user);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        dc_free(ups[i].key);
+        dc_free(ups[i].id);
+    }
+    dc_free(ups);
+    dc_strbuf_free(&name);
+    return rc;
+}
+
 /* ---- inputs -------------------------------------------------------------------------------- */
+
+typedef struct sin_buf {
+    int64_t off, len;
+    uint8_t *data;
+    int64_t need;   /* bytes of the asked-for ranges inside it */
+    int64_t served; /* bytes handed out; at `need` the buffer is released */
+} sin_buf;
 
 typedef struct s3_in {
     dc_fs *fs; /* borrowed: the core's wrapper holds the reference */
@@ -548,9 +982,11 @@ typedef struct s3_in {
     char etag[128];
     uint8_t *win; /* the read-ahead window */
     int64_t win_off, win_len, win_cap;
+    sin_buf *bufs; /* what the last prefetch fetched (and is not read through yet) */
+    int64_t n_bufs;
 } s3_in;
 
-/* GET [off, off + len) into `dest` (exactly len bytes expected). */
+/* GET [off, off + len) into `dest` (exactly len bytes expected). Thread-safe. */
 static dc_status fetch(s3_in *s, int64_t off, int64_t len, uint8_t *dest, dc_error *err)
 {
     dc_s3 *c = cli(s->fs);
@@ -583,6 +1019,32 @@ static dc_status fetch(s3_in *s, int64_t off, int64_t len, uint8_t *dest, dc_err
     return rc;
 }
 
+static void bufs_free(sin_buf *v, int64_t n)
+{
+    for (int64_t i = 0; v && i < n; i++)
+        dc_free(v[i].data);
+    dc_free(v);
+}
+
+/* Serve [offset, offset + n) from a prefetched buffer holding all of it; false if none. */
+static bool from_bufs(s3_in *s, int64_t offset, void *buf, int64_t n)
+{
+    for (int64_t i = 0; i < s->n_bufs; i++) {
+        sin_buf *b = &s->bufs[i];
+        if (offset < b->off || offset + n > b->off + b->len)
+            continue;
+        memcpy(buf, b->data + (offset - b->off), (size_t)n);
+        b->served += n;
+        if (b->served >= b->need) { /* read through: release it */
+            dc_free(b->data);
+            memmove(b, b + 1, (size_t)(s->n_bufs - i - 1) * sizeof *b);
+            s->n_bufs--;
+        }
+        return true;
+    }
+    return false;
+}
+
 static dc_status sin_read_at(dc_input *in, int64_t offset, void *buf, int64_t n, int64_t *got,
                              dc_error *err)
 {
@@ -593,6 +1055,10 @@ static dc_status sin_read_at(dc_input *in, int64_t offset, void *buf, int64_t n,
     int64_t want = DC_MIN(n, in->size - offset);
     if (offset >= s->win_off && offset + want <= s->win_off + s->win_len) {
         memcpy(buf, s->win + (offset - s->win_off), (size_t)want);
+        *got = want;
+        return DC_OK;
+    }
+    if (from_bufs(s, offset, buf, want)) {
         *got = want;
         return DC_OK;
     }
@@ -614,9 +1080,194 @@ static dc_status sin_read_at(dc_input *in, int64_t offset, void *buf, int64_t n,
     return rc;
 }
 
+/* ---- prefetch: ranges coalesced, fetched in parts in parallel ---- */
+
+typedef struct sin_part {
+    int64_t off, len;
+    uint8_t *dest;
+} sin_part;
+
+typedef struct sin_job {
+    s3_in *s;
+    const sin_part *parts;
+    int64_t n;
+    atomic_int_fast64_t next;
+    atomic_bool failed;
+    dc_status *rcs; /* per part */
+    dc_error *errs; /* per part */
+} sin_job;
+
+static void *sin_worker(void *arg)
+{
+    sin_job *j = arg;
+    for (;;) {
+        int64_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->n || atomic_load(&j->failed))
+            break;
+        j->rcs[i] = fetch(j->s, j->parts[i].off, j->parts[i].len, j->parts[i].dest, &j->errs[i]);
+        if (j->rcs[i] != DC_OK)
+            atomic_store(&j->failed, true);
+    }
+    return NULL;
+}
+
+/* Fetch every part, up to `threads` at once; the first failing part's error. */
+static dc_status fetch_parts(s3_in *s, const sin_part *parts, int64_t n, int threads, dc_error *err)
+{
+    if (n == 1 || threads <= 1) {
+        for (int64_t i = 0; i < n; i++) {
+            dc_status rc = fetch(s, parts[i].off, parts[i].len, parts[i].dest, err);
+            if (rc != DC_OK)
+                return rc;
+        }
+        return DC_OK;
+    }
+    dc_status rc = DC_OK;
+    sin_job j = {.s = s, .parts = parts, .n = n};
+    atomic_init(&j.next, 0);
+    atomic_init(&j.failed, false);
+    j.rcs = dc_calloc((size_t)n, sizeof *j.rcs);
+    j.errs = dc_calloc((size_t)n, sizeof *j.errs);
+    pthread_t tids[SIN_THREADS_MAX];
+    int started = 0, extra = (int)DC_MIN(DC_MIN((int64_t)threads, n), SIN_THREADS_MAX) - 1;
+    if (!j.rcs || !j.errs) {
+        rc = dc_error_nomem(err);
+        goto cleanup;
+    }
+    for (int i = 0; i < extra; i++) {
+        if (pthread_create(&tids[i], NULL, sin_worker, &j) != 0)
+            break; /* fewer threads: the calling one does the rest */
+        started++;
+    }
+    sin_worker(&j);
+    for (int i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    for (int64_t i = 0; i < n; i++)
+        if (j.rcs[i] != DC_OK) { /* the first failing part, whatever the timing */
+            rc = j.rcs[i];
+            if (err)
+                *err = j.errs[i];
+            break;
+        }
+cleanup:
+    dc_free(j.rcs);
+    dc_free(j.errs);
+    return rc;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+    const dc_input_range *x = a, *y = b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset ? 1 : 0;
+}
+
+/*
+ * The ranges asked for, clipped to the object, without those the window holds, sorted,
+ * and merged where they overlap or lie closer than `gap` (a merged range wastes at most
+ * `gap` bytes per join: never a request much larger than the bytes asked for); at most
+ * `budget` bytes in all. Into `out` (n entries of room), `need` the union's bytes.
+ */
+static int64_t plan_bufs(const s3_in *s, int64_t size, const dc_input_range *ranges, int64_t n,
+                         int64_t gap, int64_t budget, dc_input_range *tmp, sin_buf *out)
+{
+    int64_t m = 0, k = 0, total = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t a = ranges[i].offset, len = ranges[i].length;
+        if (len <= 0 || a < 0 || a >= size)
+            continue;
+        int64_t b = len < size - a ? a + len : size;
+        if (a >= s->win_off && b <= s->win_off + s->win_len)
+            continue; /* the window holds it */
+        tmp[m++] = (dc_input_range){a, b - a};
+    }
+    qsort(tmp, (size_t)m, sizeof *tmp, range_cmp);
+    for (int64_t i = 0; i < m;) {
+        int64_t off = tmp[i].offset, end = off + tmp[i].length, need = tmp[i].length;
+        for (i++; i < m && tmp[i].offset <= end + gap; i++) {
+            int64_t e = tmp[i].offset + tmp[i].length;
+            if (e > end) {
+                need += e - DC_MAX(tmp[i].offset, end);
+                end = e;
+            }
+        }
+        if (total + (end - off) > budget)
+            break; /* over the budget: the rest is read on demand */
+        total += end - off;
+        out[k++] = (sin_buf){.off = off, .len = end - off, .need = need};
+    }
+    return k;
+}
+
+/*
+ * Replace the prefetched buffers by the ranges asked for (plan_bufs): a buffer already
+ * holding a new one whole is kept, the others are fetched in parts of at most
+ * prefetch_part bytes, prefetch_parallel at a time, each GET with If-Match on the ETag
+ * seen at open (a replaced object fails as a read would). Reads inside a buffer are
+ * served from it until they have taken all it was asked for. On failure no buffer is
+ * left (the reads fetch on demand).
+ */
+static dc_status sin_prefetch(dc_input *in, const dc_input_range *ranges, int64_t n, dc_error *err)
+{
+    s3_in *s = in->impl;
+    const dc_s3_tunables *t = dc_s3__tunables(cli(s->fs));
+    if (t->prefetch_parallel <= 0)
+        return DC_OK;
+    dc_status rc = DC_OK;
+    dc_input_range *tmp = dc_malloc((size_t)n * sizeof *tmp);
+    sin_buf *nb = dc_calloc((size_t)n, sizeof *nb);
+    sin_part *parts = NULL;
+    int64_t k = 0, n_parts = 0, cap_parts = 0;
+    DC_TRY_ALLOC(tmp, err);
+    DC_TRY_ALLOC(nb, err);
+    k = plan_bufs(s, in->size, ranges, n, t->prefetch_gap, t->prefetch_max, tmp, nb);
+    for (int64_t i = 0; i < k; i++) {
+        sin_buf *b = &nb[i];
+        for (int64_t j = 0; j < s->n_bufs && !b->data; j++) {
+            sin_buf *o = &s->bufs[j];
+            if (o->data && o->off <= b->off && b->off + b->len <= o->off + o->len) {
+                b->data = o->data; /* kept: it holds the new range whole */
+                b->off = o->off;
+                b->len = o->len;
+                o->data = NULL;
+            }
+        }
+        if (b->data)
+            continue;
+        b->data = dc_malloc((size_t)b->len);
+        DC_TRY_ALLOC(b->data, err);
+        for (int64_t at = 0; at < b->len; at += t->prefetch_part) {
+            if (n_parts == cap_parts) {
+                int64_t nc = cap_parts ? cap_parts * 2 : 16;
+                sin_part *np = dc_realloc(parts, (size_t)nc * sizeof *np);
+                DC_TRY_ALLOC(np, err);
+                parts = np;
+                cap_parts = nc;
+            }
+            parts[n_parts++] =
+                (sin_part){b->off + at, DC_MIN(t->prefetch_part, b->len - at), b->data + at};
+        }
+    }
+    if (n_parts > 0)
+        DC_TRY(fetch_parts(s, parts, n_parts, t->prefetch_parallel, err));
+cleanup:
+    bufs_free(s->bufs, s->n_bufs); /* those not kept; on failure the kept ones go with nb */
+    s->bufs = NULL;
+    s->n_bufs = 0;
+    if (rc == DC_OK && k > 0) {
+        s->bufs = nb;
+        s->n_bufs = k;
+        nb = NULL;
+    }
+    bufs_free(nb, k);
+    dc_free(parts);
+    dc_free(tmp);
+    return rc;
+}
+
 static void sin_close(dc_input *in)
 {
     s3_in *s = in->impl;
+    bufs_free(s->bufs, s->n_bufs);
     dc_free(s->path);
     dc_free(s->win);
     dc_free(s);
@@ -672,6 +1323,7 @@ static dc_status s3_open_input(dc_fs *fs, const char *path, dc_input **out, dc_e
     }
     in->vt = &S3_IN;
     in->impl = s;
+    in->prefetch = sin_prefetch;
     *out = in;
     dc_free(r);
     return DC_OK;
@@ -1055,6 +1707,8 @@ static const dc_fs_vtable S3_VT = {
     .open_input = s3_open_input,
     .open_output = s3_open_output,
     .destroy = s3_destroy,
+    .remove_many = s3_remove_many,
+    .sweep_temporaries = s3_sweep_temporaries,
 };
 
 /* Split "s3://bucket[/prefix[/]]" into the bucket and the root ("" or "prefix/"). */
@@ -1139,6 +1793,10 @@ static dc_status tunables(dc_s3_tunables *t, const dc_fs_s3_options *o, dc_error
     t->timeout_ms = o->timeout_ms ? o->timeout_ms : 30000;
     t->list_page_size = o->list_page_size ? o->list_page_size : 1000;
     t->shape_check = !o->no_shape_check;
+    t->prefetch_gap = INT64_C(64) << 10;
+    t->prefetch_part = INT64_C(8) << 20;
+    t->prefetch_max = INT64_C(256) << 20;
+    t->prefetch_parallel = 8;
     return DC_OK;
 }
 

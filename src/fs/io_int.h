@@ -1,8 +1,10 @@
 /*
  * io_int.h: byte sources and sinks for the format layer.
  *
- * dc_input is a random-access byte source (a local file, memory; an S3 object
- * later): formats read only the ranges they need through read_at. A pipe
+ * dc_input is a random-access byte source (a local file, memory, an S3 object):
+ * formats read only the ranges they need through read_at, and may say ahead of
+ * time which ones they will read (dc_input_prefetch) so that a remote input
+ * fetches them together. A pipe
  * (stdin) is an input of unknown size (-1) that must be read at increasing
  * offsets without gaps.
  *
@@ -20,12 +22,21 @@
 #include "core/core_int.h"
 
 typedef struct dc_input dc_input;
+
+/* A byte range of an input: `length` bytes from `offset`. */
+typedef struct dc_input_range {
+    int64_t offset, length;
+} dc_input_range;
+
 typedef struct dc_input_vtable {
     /* Read up to n bytes at `offset`; *got < n only at the end of the input. */
     dc_status (*read_at)(dc_input *in, int64_t offset, void *buf, int64_t n, int64_t *got,
                          dc_error *err);
     void (*close)(dc_input *in);
 } dc_input_vtable;
+
+typedef dc_status (*dc_input_prefetch_fn)(dc_input *in, const dc_input_range *ranges, int64_t n,
+                                          dc_error *err);
 
 struct dc_input {
     const dc_input_vtable *vt;
@@ -34,15 +45,34 @@ struct dc_input {
     void *impl;
     int64_t bytes_read; /* statistics: bytes returned by read_at */
     int64_t reads;      /* statistics: read_at calls */
+    /* Optional, NULL where there is nothing to gain: the input's dc_input_prefetch. */
+    dc_input_prefetch_fn prefetch;
+    /* A wrapper's (a dc_fs's statistics and faults), NULL otherwise: the input it reads
+     * through, to which dc_input_prefetch passes the hint. */
+    dc_input *inner;
 };
 
-/* Open a local file ("-" is standard input, of unknown size). */
+/*
+ * Open a local file ("-" is standard input, of unknown size), or an object named by URL:
+ * s3://bucket/key (S3 configured from the environment, as dc_fs_open does), mem://NAME/key
+ * (a named memory store of this process), file:///abs/path. DC_ENOTFOUND when it does not
+ * exist.
+ */
 dc_status dc_input_open_file(dc_input **out, const char *path, dc_error *err);
 /* An input over memory; copied when `copy`, else borrowed (must outlive the input). */
 dc_status dc_input_open_memory(dc_input **out, const void *data, int64_t n, bool copy,
                                const char *name, dc_error *err);
 dc_status dc_input_read_at(dc_input *in, int64_t offset, void *buf, int64_t n, int64_t *got,
                            dc_error *err);
+/*
+ * A hint: the ranges (any order; overlapping, empty or past-the-end ones are fine) that
+ * the next read_at calls will ask for. An input over a remote store fetches them now,
+ * nearby ones together and several at once, and serves those reads from memory (S3:
+ * fs_s3.c); a local one ignores it. Each call replaces the previous call's ranges. Reads
+ * outside them work as always. Fails only as those reads would (DC_EIO: the object
+ * changed or the store failed; DC_ENOMEM), leaving the input usable.
+ */
+dc_status dc_input_prefetch(dc_input *in, const dc_input_range *ranges, int64_t n, dc_error *err);
 void dc_input_close(dc_input *in); /* NULL-safe */
 
 typedef struct dc_output dc_output;

@@ -5,6 +5,7 @@
  * onto the target at finish; a crash or an abort leaves the target as it was
  * (absent or the old file) and at worst a hidden temporary.
  */
+#include "fs/fs_int.h"
 #include "fs/io_int.h"
 
 #include <errno.h>
@@ -94,9 +95,94 @@ static dc_status input_alloc(dc_input **out, const dc_input_vtable *vt, void *im
     return DC_OK;
 }
 
+/* ---- inputs named by URL ---- */
+
+/* The length of a URL's scheme ("s3" of "s3://..."), 0 when `path` is a plain path. */
+static size_t url_scheme(const char *path)
+{
+    static const char *const schemes[] = {"s3", "mem", "file"};
+    for (size_t i = 0; i < DC_ARRAY_LEN(schemes); i++) {
+        size_t n = strlen(schemes[i]);
+        if (strncmp(path, schemes[i], n) == 0 && strncmp(path + n, "://", 3) == 0)
+            return n;
+    }
+    return 0;
+}
+
+static int hex_digit(char ch)
+{
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+/*
+ * s3://bucket/key and mem://NAME/key: the store's root is the bucket (the named store),
+ * the rest is the key; file:///abs/path: the local file (%-escapes decoded).
+ */
+static dc_status open_url(dc_input **out, const char *url, size_t sl, dc_error *err)
+{
+    const char *rest = url + sl + 3;
+    if (sl == 4) { /* file:// */
+        if (strncmp(rest, "localhost/", 10) == 0)
+            rest += 9;
+        if (rest[0] != '/')
+            return dc_error_set(err, DC_EINVALID,
+                                "%s: a file URL needs an absolute path (file:///abs/path)", url);
+        char *path = dc_strdup(rest);
+        if (!path)
+            return dc_error_nomem(err);
+        char *w = path;
+        for (const char *p = rest; *p; p++) {
+            int hi, lo;
+            if (*p == '%' && (hi = hex_digit(p[1])) >= 0 && (lo = hex_digit(p[2])) >= 0) {
+                *w++ = (char)(hi * 16 + lo);
+                p += 2;
+            } else if (*p == '%') {
+                dc_free(path);
+                return dc_error_set(err, DC_EINVALID, "%s: bad %%-escape in the URL", url);
+            } else {
+                *w++ = *p;
+            }
+        }
+        *w = '\0';
+        dc_status rc = dc_input_open_file(out, path, err);
+        dc_free(path);
+        return rc;
+    }
+    size_t bl = strcspn(rest, "/");
+    const char *key = rest[bl] == '/' ? rest + bl + 1 : "";
+    if (bl == 0 || !key[0])
+        return dc_error_set(err, DC_EINVALID, "%s: name an object: %s://%s/KEY", url,
+                            sl == 2 ? "s3" : "mem", sl == 2 ? "BUCKET" : "NAME");
+    char root[300];
+    if (bl > 255)
+        return dc_error_set(err, DC_EINVALID, "%s: the %s name is too long", url,
+                            sl == 2 ? "bucket" : "store");
+    snprintf(root, sizeof root, "%.*s", (int)bl, rest);
+    dc_fs *fs = NULL;
+    dc_status rc;
+    if (sl == 2) {
+        char base[320];
+        snprintf(base, sizeof base, "s3://%s", root);
+        dc_fs_s3_options o = {.no_check = true}; /* the GET says what is wrong */
+        rc = dc_fs_s3_open(&fs, base, &o, err);
+    } else {
+        rc = dc_fs_memory_open(&fs, root, NULL, err);
+    }
+    if (rc == DC_OK)
+        rc = dc_fs_open_input(fs, key, out, err);
+    dc_fs_unref(fs); /* the input holds its own reference */
+    return rc;
+}
+
 dc_status dc_input_open_file(dc_input **out, const char *path, dc_error *err)
 {
     *out = NULL;
+    size_t sl = url_scheme(path);
+    if (sl > 0)
+        return open_url(out, path, sl, err);
     bool is_stdin = strcmp(path, "-") == 0;
     int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -201,6 +287,16 @@ dc_status dc_input_read_at(dc_input *in, int64_t offset, void *buf, int64_t n, i
         in->reads++;
     }
     return rc;
+}
+
+dc_status dc_input_prefetch(dc_input *in, const dc_input_range *ranges, int64_t n, dc_error *err)
+{
+    if (n < 0 || (n > 0 && !ranges))
+        return dc_error_set(err, DC_EINVALID, "%s: bad prefetch ranges", in->name);
+    for (dc_input *p = in; p && n > 0; p = p->inner)
+        if (p->prefetch)
+            return p->prefetch(p, ranges, n, err);
+    return DC_OK;
 }
 
 void dc_input_close(dc_input *in)

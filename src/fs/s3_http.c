@@ -24,6 +24,7 @@
 #include "fs/s3_int.h"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ struct dc_s3 {
     int n_pool;
     char **dirs; /* open addressing, DIRS_CAP slots */
     int n_dirs;
+    atomic_int_fast64_t requests, bytes_fetched; /* dc_s3__counters */
 };
 
 /* ---- messages -------------------------------------------------------------------------- */
@@ -131,6 +133,31 @@ void dc_s3__random_token(char out[33])
         snprintf(out + (size_t)2 * (size_t)i, 3, "%02x", b[i]);
 }
 
+/* ---- MD5, for Content-MD5 (OpenSSL's; S3 requires it on DeleteObjects) ------------------ */
+
+void dc_s3__md5(const void *data, size_t n, uint8_t out[16])
+{
+    unsigned int len = 16;
+    if (EVP_Digest(data, n, out, &len, EVP_md5(), NULL) != 1) /* only if OpenSSL is broken */
+        memset(out, 0, 16);
+}
+
+void dc_s3__md5_base64(const void *data, size_t n, char out[25])
+{
+    static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t d[18] = {0}; /* 16 bytes, padded to a multiple of 3 */
+    dc_s3__md5(data, n, d);
+    for (int i = 0, o = 0; i < 18; i += 3, o += 4) {
+        uint32_t v = (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8 | d[i + 2];
+        out[o] = B64[v >> 18];
+        out[o + 1] = B64[(v >> 12) & 63];
+        out[o + 2] = B64[(v >> 6) & 63];
+        out[o + 3] = B64[v & 63];
+    }
+    out[22] = out[23] = '='; /* 16 bytes: the last group holds one byte */
+    out[24] = '\0';
+}
+
 /* ---- the client ------------------------------------------------------------------------- */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -145,6 +172,17 @@ const dc_s3_tunables *dc_s3__tunables(const dc_s3 *c)
 {
     return &c->t;
 }
+dc_s3_tunables *dc_s3__tunables_edit(dc_s3 *c)
+{
+    return &c->t;
+}
+
+void dc_s3__counters(dc_s3 *c, dc_s3_counters *out)
+{
+    out->requests = atomic_load(&c->requests);
+    out->bytes_fetched = atomic_load(&c->bytes_fetched);
+}
+
 const char *dc_s3__bucket(const dc_s3 *c)
 {
     return c->bucket;
@@ -213,6 +251,8 @@ dc_status dc_s3__client_new(dc_s3 **out, dc_s3_config *cfg, const char *bucket, 
         return dc_error_nomem(err);
     }
     c->t = *t;
+    atomic_init(&c->requests, 0);
+    atomic_init(&c->bytes_fetched, 0);
     c->bucket = dc_strdup(bucket);
     c->root = dc_strdup(root);
     c->dirs = dc_calloc(DIRS_CAP, sizeof *c->dirs);
@@ -542,6 +582,10 @@ dc_status dc_s3__perform(dc_s3 *c, const dc_s3_req *q, dc_s3_resp *r, dc_error *
         snprintf(line, sizeof line, "If-Match: %s", q->if_match);
         ADD(line);
     }
+    if (q->content_md5) {
+        snprintf(line, sizeof line, "Content-MD5: %s", q->content_md5);
+        ADD(line);
+    }
     if (q->token) {
         snprintf(line, sizeof line, "x-amz-meta-dc-token: %s", q->token);
         ADD(line);
@@ -601,6 +645,8 @@ dc_status dc_s3__perform(dc_s3 *c, const dc_s3_req *q, dc_s3_resp *r, dc_error *
     }
     CURLcode cc = curl_easy_perform(h);
     r->curl_code = (int)cc;
+    atomic_fetch_add(&c->requests, 1);
+    atomic_fetch_add(&c->bytes_fetched, r->got);
     if (cc == CURLE_OK) {
         long status = 0;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

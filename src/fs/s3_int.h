@@ -64,13 +64,22 @@ typedef enum dc_s3_xml_kind {
     DC_S3_XML_ERROR,    /* Error */
     DC_S3_XML_INITIATE, /* InitiateMultipartUploadResult */
     DC_S3_XML_COMPLETE, /* CompleteMultipartUploadResult */
+    DC_S3_XML_UPLOADS,  /* ListMultipartUploadsResult */
+    DC_S3_XML_PARTS,    /* ListPartsResult */
+    DC_S3_XML_DELETE,   /* DeleteResult (DeleteObjects) */
 } dc_s3_xml_kind;
 
+/* One item of a listing: an object or a rolled-up prefix (LIST), an upload in progress
+ * (UPLOADS: key, upload_id, mtime_ns = Initiated), or a key DeleteObjects failed to
+ * delete (DELETE: key, error_code, error_message). */
 typedef struct dc_s3_xml_item {
     const char *key; /* a key (Contents) or a rolled-up prefix (CommonPrefixes), decoded */
     bool is_prefix;
-    int64_t size;     /* -1 for a prefix */
+    int64_t size;     /* -1 for a prefix, 0 when absent */
     int64_t mtime_ns; /* 0 when absent */
+    const char *upload_id;     /* UPLOADS */
+    const char *error_code;    /* DELETE, NULL when absent */
+    const char *error_message; /* DELETE, NULL when absent */
 } dc_s3_xml_item;
 
 typedef struct dc_s3_xml {
@@ -82,12 +91,17 @@ typedef struct dc_s3_xml {
     char endpoint[256]; /* <Endpoint> of PermanentRedirect */
     /* InitiateMultipartUploadResult */
     const char *upload_id; /* NULL when absent */
-    /* ListBucketResult, items in document order (Contents, then CommonPrefixes) */
+    /* ListBucketResult, items in document order (Contents, then CommonPrefixes);
+     * ListMultipartUploadsResult (uploads); DeleteResult (the keys that failed) */
     dc_s3_xml_item *items;
     int64_t n_items, cap_items;
-    bool truncated;
+    bool truncated;         /* IsTruncated (ListBucketResult, uploads, parts) */
     const char *next_token; /* NextContinuationToken, NULL when absent */
     bool url_encoded;       /* EncodingType was "url": keys were decoded */
+    /* ListMultipartUploadsResult: where the next page starts (NULL when absent) */
+    const char *next_key_marker, *next_upload_id_marker;
+    /* ListPartsResult: the page's parts in total, and where the next page starts */
+    int64_t n_parts, parts_size, parts_newest_ns, next_part_marker;
     dc_arena strings;       /* every string above */
 } dc_s3_xml;
 
@@ -120,6 +134,14 @@ typedef struct dc_s3_tunables {
     int timeout_ms;
     int list_page_size;
     bool shape_check;
+    /* inputs' prefetch (dc_input_prefetch): ranges closer than prefetch_gap are fetched in
+     * one request; requests are cut into parts of at most prefetch_part bytes, fetched by
+     * up to prefetch_parallel threads; at most prefetch_max bytes are held per input (the
+     * rest is read on demand). prefetch_parallel 0: prefetch off. */
+    int64_t prefetch_gap;
+    int64_t prefetch_part;
+    int64_t prefetch_max;
+    int prefetch_parallel;
 } dc_s3_tunables;
 
 /*
@@ -131,6 +153,16 @@ dc_status dc_s3__client_new(dc_s3 **out, dc_s3_config *cfg, const char *bucket, 
                             const dc_s3_tunables *t, dc_error *err);
 void dc_s3__client_free(dc_s3 *c); /* NULL-safe */
 const dc_s3_tunables *dc_s3__tunables(const dc_s3 *c);
+/* For tests and benchmarks: change the tunables of a client no other thread uses yet. */
+dc_s3_tunables *dc_s3__tunables_edit(dc_s3 *c);
+
+/* What a client asked of the server: requests made (retries included) and body bytes
+ * received with 2xx answers (what GETs fetched), since it was created. Thread-safe. */
+typedef struct dc_s3_counters {
+    int64_t requests;
+    int64_t bytes_fetched;
+} dc_s3_counters;
+void dc_s3__counters(dc_s3 *c, dc_s3_counters *out);
 const char *dc_s3__bucket(const dc_s3 *c);
 const char *dc_s3__root(const dc_s3 *c); /* "" or "prefix/" */
 
@@ -146,6 +178,7 @@ typedef struct dc_s3_req {
     const char *content_type; /* of the body (NULL: application/octet-stream) */
     const char *if_none_match;
     const char *if_match;
+    const char *content_md5; /* base64 of the body's MD5 (DeleteObjects requires one) */
     const char *token; /* x-amz-meta-dc-token */
     bool has_range;
     int64_t range_first, range_last; /* inclusive; range_last -1: to the end */
@@ -214,5 +247,11 @@ void dc_s3__dir_forget_all(dc_s3 *c);
 
 /* A random token of 32 hex digits (+ NUL) for x-amz-meta-dc-token. */
 void dc_s3__random_token(char out[33]);
+
+/* The MD5 digest of n bytes (RFC 1321), for Content-MD5 (an integrity check S3 requires
+ * of some requests, not a security measure). */
+void dc_s3__md5(const void *data, size_t n, uint8_t out[16]);
+/* The digest in base64 (24 characters + NUL), as Content-MD5 carries it. */
+void dc_s3__md5_base64(const void *data, size_t n, char out[25]);
 
 #endif

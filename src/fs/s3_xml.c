@@ -1,12 +1,17 @@
 /*
  * s3_xml.c: the XML of S3's answers, parsed with expat.
  *
- * S3 answers in small, flat documents; we need a few leaves of four of them:
+ * S3 answers in small, flat documents; we need a few leaves of seven of them:
  *   ListBucketResult               IsTruncated, NextContinuationToken, EncodingType,
  *                                  Contents/{Key,Size,LastModified}, CommonPrefixes/Prefix
  *   Error                          Code, Message, Region, Endpoint
  *   InitiateMultipartUploadResult  UploadId
  *   CompleteMultipartUploadResult  (its presence: a 200 may carry an Error instead)
+ *   ListMultipartUploadsResult     IsTruncated, NextKeyMarker, NextUploadIdMarker,
+ *                                  EncodingType, Upload/{Key,UploadId,Initiated}
+ *   ListPartsResult                IsTruncated, NextPartNumberMarker, Part/{Size,LastModified}
+ *                                  (moto: ListPartsResponse)
+ *   DeleteResult                   Error/{Key,Code,Message} (Deleted entries are skipped)
  * Everything else is skipped. The input is untrusted (any endpoint can answer anything):
  * a DOCTYPE is refused outright (no entities, so no entity expansion), a leaf's text is
  * bounded, and every allocation goes through the library allocator, so a failure is
@@ -21,15 +26,23 @@
 #define TEXT_MAX  INT64_C(65536) /* longest leaf text kept (keys are at most 1024 bytes) */
 #define DEPTH_MAX 64
 
+/* Elements we look at: containers first, then leaves (whose text is kept). */
 typedef enum el {
     E_OTHER = 0,
     E_LIST,
     E_ERROR,
     E_INITIATE,
     E_COMPLETE,
+    E_UPLOADS, /* ListMultipartUploadsResult */
+    E_PARTS,   /* ListPartsResult */
+    E_DELETE,  /* DeleteResult */
     E_CONTENTS,
     E_COMMON,
-    E_KEY,
+    E_UPLOAD,
+    E_PART,
+    E_DEL_ERROR,
+    E_LEAF_FIRST, /* not an element: leaves follow */
+    E_KEY = E_LEAF_FIRST,
     E_SIZE,
     E_LASTMOD,
     E_PREFIX,
@@ -41,6 +54,13 @@ typedef enum el {
     E_REGION,
     E_ENDPOINT,
     E_UPLOAD_ID,
+    E_ITEM_UPLOAD_ID,
+    E_INITIATED,
+    E_NEXT_KEY,
+    E_NEXT_UPLOAD,
+    E_NEXT_PART,
+    E_DEL_CODE,
+    E_DEL_MESSAGE,
 } el;
 
 static const struct {
@@ -48,13 +68,37 @@ static const struct {
     el parent;
     el id;
 } LEAVES[] = {
-    {"Contents", E_LIST, E_CONTENTS},     {"CommonPrefixes", E_LIST, E_COMMON},
-    {"IsTruncated", E_LIST, E_TRUNCATED}, {"NextContinuationToken", E_LIST, E_NEXT_TOKEN},
-    {"EncodingType", E_LIST, E_ENCODING}, {"Key", E_CONTENTS, E_KEY},
-    {"Size", E_CONTENTS, E_SIZE},         {"LastModified", E_CONTENTS, E_LASTMOD},
-    {"Prefix", E_COMMON, E_PREFIX},       {"Code", E_ERROR, E_CODE},
-    {"Message", E_ERROR, E_MESSAGE},      {"Region", E_ERROR, E_REGION},
-    {"Endpoint", E_ERROR, E_ENDPOINT},    {"UploadId", E_INITIATE, E_UPLOAD_ID},
+    {"Contents", E_LIST, E_CONTENTS},
+    {"CommonPrefixes", E_LIST, E_COMMON},
+    {"IsTruncated", E_LIST, E_TRUNCATED},
+    {"NextContinuationToken", E_LIST, E_NEXT_TOKEN},
+    {"EncodingType", E_LIST, E_ENCODING},
+    {"Key", E_CONTENTS, E_KEY},
+    {"Size", E_CONTENTS, E_SIZE},
+    {"LastModified", E_CONTENTS, E_LASTMOD},
+    {"Prefix", E_COMMON, E_PREFIX},
+    {"Code", E_ERROR, E_CODE},
+    {"Message", E_ERROR, E_MESSAGE},
+    {"Region", E_ERROR, E_REGION},
+    {"Endpoint", E_ERROR, E_ENDPOINT},
+    {"UploadId", E_INITIATE, E_UPLOAD_ID},
+    {"IsTruncated", E_UPLOADS, E_TRUNCATED},
+    {"EncodingType", E_UPLOADS, E_ENCODING},
+    {"NextKeyMarker", E_UPLOADS, E_NEXT_KEY},
+    {"NextUploadIdMarker", E_UPLOADS, E_NEXT_UPLOAD},
+    {"Upload", E_UPLOADS, E_UPLOAD},
+    {"Key", E_UPLOAD, E_KEY},
+    {"UploadId", E_UPLOAD, E_ITEM_UPLOAD_ID},
+    {"Initiated", E_UPLOAD, E_INITIATED},
+    {"IsTruncated", E_PARTS, E_TRUNCATED},
+    {"NextPartNumberMarker", E_PARTS, E_NEXT_PART},
+    {"Part", E_PARTS, E_PART},
+    {"Size", E_PART, E_SIZE},
+    {"LastModified", E_PART, E_LASTMOD},
+    {"Error", E_DELETE, E_DEL_ERROR},
+    {"Key", E_DEL_ERROR, E_KEY},
+    {"Code", E_DEL_ERROR, E_DEL_CODE},
+    {"Message", E_DEL_ERROR, E_DEL_MESSAGE},
 };
 
 typedef struct pstate {
@@ -91,6 +135,12 @@ static el classify(const pstate *s, const char *name)
             return E_INITIATE;
         if (strcmp(name, "CompleteMultipartUploadResult") == 0)
             return E_COMPLETE;
+        if (strcmp(name, "ListMultipartUploadsResult") == 0)
+            return E_UPLOADS;
+        if (strcmp(name, "ListPartsResult") == 0 || strcmp(name, "ListPartsResponse") == 0)
+            return E_PARTS; /* moto 5 calls it ListPartsResponse */
+        if (strcmp(name, "DeleteResult") == 0)
+            return E_DELETE;
         return E_OTHER;
     }
     el parent = s->stack[s->depth - 1];
@@ -104,7 +154,7 @@ static el classify(const pstate *s, const char *name)
 
 static bool is_leaf(el e)
 {
-    return e >= E_KEY || e == E_TRUNCATED || e == E_NEXT_TOKEN || e == E_ENCODING;
+    return e >= E_LEAF_FIRST;
 }
 
 static void XMLCALL on_start(void *user, const XML_Char *name, const XML_Char **attrs)
@@ -118,15 +168,15 @@ static void XMLCALL on_start(void *user, const XML_Char *name, const XML_Char **
     el e = classify(s, name);
     if (s->depth == 0) {
         static const dc_s3_xml_kind KIND[] = {
-            [E_LIST] = DC_S3_XML_LIST,
-            [E_ERROR] = DC_S3_XML_ERROR,
-            [E_INITIATE] = DC_S3_XML_INITIATE,
-            [E_COMPLETE] = DC_S3_XML_COMPLETE,
+            [E_LIST] = DC_S3_XML_LIST,         [E_ERROR] = DC_S3_XML_ERROR,
+            [E_INITIATE] = DC_S3_XML_INITIATE, [E_COMPLETE] = DC_S3_XML_COMPLETE,
+            [E_UPLOADS] = DC_S3_XML_UPLOADS,   [E_PARTS] = DC_S3_XML_PARTS,
+            [E_DELETE] = DC_S3_XML_DELETE,
         };
         s->x->kind = e == E_OTHER ? DC_S3_XML_OTHER : KIND[e];
     }
-    if (e == E_CONTENTS) {
-        s->item = (dc_s3_xml_item){NULL, false, 0, 0};
+    if (e == E_CONTENTS || e == E_UPLOAD || e == E_PART || e == E_DEL_ERROR) {
+        s->item = (dc_s3_xml_item){.key = NULL};
         s->has_key = false;
     }
     s->stack[s->depth++] = e;
@@ -223,10 +273,42 @@ static void XMLCALL on_end(void *user, const XML_Char *name)
         else
             push_item(s, s->item);
         break;
+    case E_UPLOAD:
+        if (!s->has_key || !s->item.upload_id)
+            stop(s, DC_ECORRUPT, "an Upload has no Key or no UploadId");
+        else
+            push_item(s, s->item);
+        break;
+    case E_DEL_ERROR:
+        if (!s->has_key)
+            stop(s, DC_ECORRUPT, "an Error of a DeleteResult has no Key");
+        else
+            push_item(s, s->item);
+        break;
+    case E_PART:
+        x->n_parts++;
+        if (dc_add_overflows(x->parts_size, s->item.size, &x->parts_size))
+            stop(s, DC_ECORRUPT, "the parts' sizes overflow");
+        if (s->item.mtime_ns > x->parts_newest_ns)
+            x->parts_newest_ns = s->item.mtime_ns;
+        break;
+    case E_ITEM_UPLOAD_ID: s->item.upload_id = keep(s); break;
+    case E_INITIATED:
+        if (!dc_s3__parse_iso8601(t, &s->item.mtime_ns))
+            stop(s, DC_ECORRUPT, "an Initiated is not an ISO 8601 time");
+        break;
+    case E_DEL_CODE: s->item.error_code = keep(s); break;
+    case E_DEL_MESSAGE: s->item.error_message = keep(s); break;
+    case E_NEXT_KEY: x->next_key_marker = keep(s); break;
+    case E_NEXT_UPLOAD: x->next_upload_id_marker = keep(s); break;
+    case E_NEXT_PART:
+        if (t[0] && !parse_i64(t, &x->next_part_marker))
+            stop(s, DC_ECORRUPT, "a NextPartNumberMarker is not a number");
+        break;
     case E_PREFIX: {
         const char *k = keep(s);
         if (k)
-            push_item(s, (dc_s3_xml_item){k, true, -1, 0});
+            push_item(s, (dc_s3_xml_item){.key = k, .is_prefix = true, .size = -1});
         break;
     }
     case E_TRUNCATED: x->truncated = strcmp(t, "true") == 0; break;
@@ -330,6 +412,11 @@ dc_status dc_s3__xml_parse(dc_s3_xml *out, const void *data, int64_t n, dc_error
         if (!url_decode((char *)out->items[i].key))
             rc = dc_error_set(err, DC_ECORRUPT,
                               "S3 answer is not valid: a url-encoded key has a bad %%-escape");
+    if (rc == DC_OK && out->url_encoded && out->next_key_marker &&
+        !url_decode((char *)out->next_key_marker))
+        rc = dc_error_set(err, DC_ECORRUPT,
+                          "S3 answer is not valid: a url-encoded NextKeyMarker has a bad "
+                          "%%-escape");
     return rc;
 }
 

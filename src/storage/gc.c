@@ -27,6 +27,11 @@
  *       kept whatever their age.
  *  GC-5 A dry run writes and deletes nothing.
  *
+ * Deletion goes through dc_fs_remove_many, one call per managed prefix (DeleteObjects,
+ * 1000 keys a request, on S3). The backends' temporaries of dead writers (local
+ * ".dc-tmp-*" files, S3 multipart uploads never completed) are swept by
+ * dc_fs_sweep_temporaries with the same grace period, on the real clock (GC-2).
+ *
  * Crash states: dying before the marker changes nothing; after it, some of the
  * garbage is deleted and a later run (which reads the marker) deletes the rest.
  */
@@ -369,31 +374,46 @@ static bool is_garbage(gc_ctx *g, const dc_fs_entry *e, gc_kind *kind)
     return true;
 }
 
-/* Delete (or, in a dry run, report) one listed key if it is old enough garbage. */
-static dc_status collect_one(gc_ctx *g, const dc_fs_entry *e, dc_error *err)
+/*
+ * Delete (or, in a dry run, only report) the old enough garbage of one listing: its keys
+ * go to the backend in one dc_fs_remove_many (DeleteObjects on S3: 1000 keys a request),
+ * then into the report. A key removed meanwhile by another collector is reported too.
+ */
+static dc_status collect_listing(gc_ctx *g, const dc_fs_listing *l, dc_error *err)
 {
-    gc_kind kind = G_DATA;
-    if (!is_garbage(g, e, &kind))
-        return DC_OK;
-    if (e->mtime_ns >= g->cutoff) { /* GC-2 */
-        g->rep->kept_young++;
-        return DC_OK;
-    }
     dc_status rc = DC_OK;
-    if (!g->dry_run) {
-        rc = dc_fs_remove(g->fs, e->key, err);
-        if (rc == DC_ENOTFOUND)
-            return DC_OK; /* removed meanwhile */
-        if (rc != DC_OK)
-            return rc;
+    const char **doomed = dc_malloc((size_t)(l->n > 0 ? l->n : 1) * sizeof *doomed);
+    gc_kind *kinds = dc_malloc((size_t)(l->n > 0 ? l->n : 1) * sizeof *kinds);
+    int64_t n = 0;
+    DC_TRY_ALLOC(doomed, err);
+    DC_TRY_ALLOC(kinds, err);
+    for (int64_t i = 0; i < l->n; i++) {
+        gc_kind kind = G_DATA;
+        if (!is_garbage(g, &l->entries[i], &kind))
+            continue;
+        if (l->entries[i].mtime_ns >= g->cutoff) { /* GC-2 */
+            g->rep->kept_young++;
+            continue;
+        }
+        kinds[n] = kind;
+        doomed[n++] = l->entries[i].key;
     }
-    if ((rc = add_key(g->rep, e->key, err)) != DC_OK)
-        return rc;
-    g->rep->bytes += e->size > 0 ? e->size : 0;
+    if (!g->dry_run && n > 0)
+        DC_TRY(dc_fs_remove_many(g->fs, doomed, n, NULL, err));
     int64_t *counts[] = {&g->rep->data_files, &g->rep->staged_files, &g->rep->log_entries,
                          &g->rep->checkpoint_files, &g->rep->txn_records};
-    (*counts[kind])++;
-    return DC_OK;
+    for (int64_t i = 0, k = 0; i < l->n && k < n; i++) {
+        if (l->entries[i].key != doomed[k])
+            continue;
+        DC_TRY(add_key(g->rep, doomed[k], err));
+        g->rep->bytes += l->entries[i].size > 0 ? l->entries[i].size : 0;
+        (*counts[kinds[k]])++;
+        k++;
+    }
+cleanup:
+    dc_free(doomed);
+    dc_free(kinds);
+    return rc;
 }
 
 /*
@@ -533,30 +553,25 @@ dc_status dc_store_gc(dc_store *s, const dc_gc_options *opts, dc_gc_report *out,
         dc_fs_listing l;
         g.prefix = prefixes[i];
         rc = dc_fs_list_all(g.fs, prefixes[i], true, &l, err);
-        for (int64_t k = 0; rc == DC_OK && k < l.n; k++)
-            rc = collect_one(&g, &l.entries[k], err);
+        if (rc == DC_OK)
+            rc = collect_listing(&g, &l, err);
         dc_fs_listing_free(&l);
         if (rc != DC_OK)
             goto cleanup;
     }
 
-    /* The backends' temporaries left by dead writers (their own grace: the real clock). */
+    /* The backends' temporaries left by dead writers (local temporary files, S3 multipart
+     * uploads), with their own grace: the real clock. */
     int64_t tgrace = grace - (g.now - clock);
-    rc = dc_fs_local_stale_temporaries(g.fs, tgrace > 0 ? tgrace : 0, &tmps, err);
-    if (rc == DC_EUNSUPPORTED) {
-        rc = DC_OK;
-    } else if (rc == DC_OK) {
-        for (int64_t i = 0; i < tmps.n; i++) {
-            DC_TRY(add_key(rep, tmps.entries[i].key, err));
-            rep->bytes += tmps.entries[i].size > 0 ? tmps.entries[i].size : 0;
+    rc = dc_fs_sweep_temporaries(g.fs, tgrace > 0 ? tgrace : 0, o.dry_run, &tmps, NULL, err);
+    for (int64_t i = 0; i < tmps.n; i++) { /* what was removed, even if the sweep failed */
+        dc_status arc = add_key(rep, tmps.entries[i].key, err);
+        if (arc != DC_OK) {
+            rc = arc;
+            break;
         }
-        rep->temporaries = tmps.n;
-        if (!o.dry_run) {
-            int64_t removed = 0;
-            DC_TRY(dc_fs_local_sweep_temporaries(g.fs, tgrace > 0 ? tgrace : 0, &removed, err));
-        }
-    } else {
-        goto cleanup;
+        rep->bytes += tmps.entries[i].size > 0 ? tmps.entries[i].size : 0;
+        rep->temporaries++;
     }
 cleanup:
     dc_fs_listing_free(&tmps);

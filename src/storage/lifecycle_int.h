@@ -137,7 +137,9 @@ typedef struct dc_gc_report {
     char **keys;     /* deleted (or, in a dry run, to be deleted), in key order */
     int64_t n_keys;
     int64_t bytes;   /* their total size */
-    int64_t data_files, staged_files, log_entries, checkpoint_files, txn_records, temporaries;
+    int64_t data_files, staged_files, log_entries, checkpoint_files, txn_records;
+    int64_t temporaries; /* of dead writers: local ".dc-tmp-*" files, S3 multipart uploads
+                            (reported as "KEY?uploadId=ID") */
     int64_t kept_young; /* garbage kept because it is younger than the grace period */
     int64_t oldest_version;     /* oldest retained version after this run */
     int64_t checkpoint_version; /* the checkpoint it is built from */

@@ -29,6 +29,7 @@ int main(void)
         (void *)dc_catalog_config_open,
         (void *)dc_catalog_config_path,
         (void *)dc_catalog_config_remove,
+        (void *)dc_catalog_config_set_storage,
         (void *)dc_catalog_config_root,
         (void *)dc_catalog_config_save,
         (void *)dc_catalog_config_set_default,

@@ -220,8 +220,9 @@ static bool mt_xml_text(const dc_bytes *body, const char *tag, char *out, size_t
 }
 
 /* Create an IAM user with an access key allowed everything, then turn authentication on:
- * from now on only that key (m->key_id, m->secret) is accepted. */
-static bool mt_enable_auth(mt_server *m)
+ * from now on only that key (m->key_id, m->secret) is accepted. (Inline: not every
+ * includer uses it.) */
+static inline bool mt_enable_auth(mt_server *m)
 {
     dc_bytes b;
     dc_bytes_init(&b);

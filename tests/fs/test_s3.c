@@ -861,6 +861,284 @@ static void multipart_upload_is_aborted_on_failure_and_on_close(void **state)
     proxy_stop(px);
 }
 
+/* ---- batched deletes (DeleteObjects) ------------------------------------------------------ */
+
+static void md5_matches_the_rfc_1321_vectors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        const char *hex;
+    } v[] = {
+        {"", "d41d8cd98f00b204e9800998ecf8427e"},
+        {"a", "0cc175b9c0f1b6a831c399e269772661"},
+        {"abc", "900150983cd24fb0d6963f7d28e17f72"},
+        {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+        {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+        {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+         "d174ab98d277d9f5a5611c2c9f419d9f"},
+        {"1234567890123456789012345678901234567890123456789012345678901234567890123456789"
+         "0",
+         "57edf4a22be3c955ac49da2e2107b67a"},
+    };
+    for (size_t i = 0; i < DC_ARRAY_LEN(v); i++) {
+        uint8_t d[16];
+        char hex[33];
+        dc_s3__md5(v[i].text, strlen(v[i].text), d);
+        for (int k = 0; k < 16; k++)
+            snprintf(hex + 2 * k, 3, "%02x", d[k]);
+        assert_string_equal(hex, v[i].hex);
+    }
+    /* the padding's edges: 55, 56, 63, 64, 65 bytes (digests from Python's hashlib) */
+    static const struct {
+        size_t n;
+        const char *hex;
+    } edge[] = {
+        {55, "52c0e574e1198de5fe3f8f11440dcb1b"}, {56, "46c9907fc908ee68b1e7b8e71286a518"},
+        {63, "a62f6d59e837867693f042f5b8f5a236"}, {64, "7160b8fb5e9e4023d549c3971fbaeead"},
+        {65, "70bd662e7aefbda85a0f7244167b7897"}, {1000, "10046f077f2082ac19676b8079f1cb1a"}};
+    uint8_t buf[1000];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)(i * 7 + 3);
+    for (size_t i = 0; i < DC_ARRAY_LEN(edge); i++) {
+        uint8_t d[16];
+        char hex[33];
+        dc_s3__md5(buf, edge[i].n, d);
+        for (int k = 0; k < 16; k++)
+            snprintf(hex + 2 * k, 3, "%02x", d[k]);
+        assert_string_equal(hex, edge[i].hex);
+    }
+    char b64[25];
+    dc_s3__md5_base64("", 0, b64);
+    assert_string_equal(b64, "1B2M2Y8AsgTpgAmY7PhCfg==");
+    dc_s3__md5_base64("abc", 3, b64);
+    assert_string_equal(b64, "kAFQmDzST7DWlj99KOF/cg==");
+}
+
+#define DELETE_KEYS 2500
+
+static void remove_many_deletes_2500_keys_in_3_requests(void **state)
+{
+    (void)state;
+    char url[64], endpoint[64], pendpoint[64];
+    dc_fs_s3_options o = moto_opts(0, endpoint, sizeof endpoint);
+    o.no_shape_check = true; /* seeding: one request per key */
+    dc_fs *fs = open_fresh(&o, url, sizeof url);
+    seed_arg sa[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        sa[i] = (seed_arg){fs, i * DELETE_KEYS / 4, (i + 1) * DELETE_KEYS / 4, 0};
+        pthread_create(&t[i], NULL, seed_main, &sa[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(sa[i].errors, 0);
+    }
+    put_str(fs, "keep", "k");
+    put_str(fs, "many/x&y<z>'\"", "needs XML escaping");
+    proxy *px = proxy_start(g_moto.port);
+    dc_fs_s3_options po = moto_opts(px->port, pendpoint, sizeof pendpoint);
+    dc_fs *pfs = NULL;
+    dc_error e;
+    DC_ASSERT_OK(dc_fs_s3_open(&pfs, url, &po, &e));
+    char **keys = dc_calloc(DELETE_KEYS + 1, sizeof *keys);
+    for (int i = 0; i < DELETE_KEYS; i++) {
+        keys[i] = dc_malloc(32);
+        snprintf(keys[i], 32, "many/k%04d", i);
+    }
+    keys[DELETE_KEYS] = dc_strdup("many/x&y<z>'\"");
+    proxy_reset(px);
+    dc_fs_stats st;
+    dc_fs_stats_reset(pfs);
+    DC_ASSERT_OK(dc_fs_remove_many(pfs, (const char *const *)keys, DELETE_KEYS + 1, NULL, &e));
+    /* 1000 + 1000 + 501 keys: three DeleteObjects, nothing else */
+    assert_int_equal(proxy_count(px, "POST ", "?delete="), 3);
+    assert_int_equal(proxy_count(px, "", NULL), 3);
+    dc_fs_stats_get(pfs, &st);
+    assert_int_equal(st.ops[DC_FS_OP_REMOVE_MANY], 1);
+    pthread_mutex_lock(&px->mu);
+    bool md5 = strstr(px->last_headers, "Content-MD5: ") != NULL;
+    pthread_mutex_unlock(&px->mu);
+    assert_true(md5);
+    dc_fs_listing l;
+    DC_ASSERT_OK(dc_fs_list_all(fs, "", true, &l, &e));
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.entries[0].key, "keep");
+    dc_fs_listing_free(&l);
+    /* absent keys are not errors; with a count, S3 is asked which keys are there */
+    put_str(fs, "c/1", "1");
+    put_str(fs, "c/2", "2");
+    const char *some[] = {"c/1", "c/absent", "c/2", "keep"};
+    int64_t removed = -1;
+    proxy_reset(px);
+    DC_ASSERT_OK(dc_fs_remove_many(pfs, some, 4, &removed, &e));
+    assert_int_equal(removed, 3);
+    assert_int_equal(proxy_count(px, "HEAD ", NULL), 4);
+    assert_int_equal(proxy_count(px, "POST ", "?delete="), 1);
+    DC_ASSERT_OK(dc_fs_remove_many(pfs, some, 4, NULL, &e)); /* all absent now */
+    DC_ASSERT_OK(dc_fs_list_all(fs, "", true, &l, &e));
+    assert_int_equal(l.n, 0);
+    dc_fs_listing_free(&l);
+    for (int i = 0; i <= DELETE_KEYS; i++)
+        dc_free(keys[i]);
+    dc_free(keys);
+    dc_fs_unref(pfs);
+    dc_fs_unref(fs);
+    proxy_stop(px);
+}
+
+/* Set (policy JSON) or delete (NULL) the bucket policy of BUCKET. */
+static void bucket_policy(const char *policy)
+{
+    long st = mt_http(&g_moto, policy ? "PUT" : "DELETE", "/" BUCKET "?policy=", policy,
+                      "application/json", "s3", g_moto.key_id, g_moto.secret, NULL);
+    assert_true(st == 200 || st == 204);
+}
+
+static void remove_many_names_the_keys_s3_refuses(void **state)
+{
+    (void)state;
+    char url[64], endpoint[64], policy[512];
+    dc_fs_s3_options o = moto_opts(0, endpoint, sizeof endpoint);
+    dc_fs *fs = open_fresh(&o, url, sizeof url);
+    dc_error e;
+    put_str(fs, "ok/1", "1");
+    put_str(fs, "locked/1", "1");
+    put_str(fs, "locked/2", "2");
+    put_str(fs, "ok/2", "2");
+    /* S3 refuses to delete some keys of a DeleteObjects (here a bucket policy; in life
+     * also object locks): the request succeeds, its answer lists them */
+    snprintf(policy, sizeof policy,
+             "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\","
+             "\"Action\":\"s3:DeleteObject\",\"Resource\":\"arn:aws:s3:::" BUCKET
+             "/%s/locked/*\"}]}",
+             url + strlen("s3://" BUCKET "/"));
+    bucket_policy(policy);
+    const char *keys[] = {"ok/1", "locked/1", "locked/2", "ok/2"};
+    dc_status rc = dc_fs_remove_many(fs, keys, 4, NULL, &e);
+    bucket_policy(NULL);
+    assert_int_equal(rc, DC_EIO);
+    assert_msg(&e, "locked/1: remove: S3 refused to delete it (AccessDenied");
+    assert_msg(&e, "(2 keys in all)");
+    assert_msg(&e, "the other keys of the request were removed");
+    assert_string_equal(get_str(fs, "ok/1"), "<ENOTFOUND>");
+    assert_string_equal(get_str(fs, "ok/2"), "<ENOTFOUND>");
+    assert_string_equal(get_str(fs, "locked/1"), "1");
+    assert_string_equal(get_str(fs, "locked/2"), "2");
+    /* refusals of the whole request and answers that are not S3's */
+    proxy *px = proxy_start(g_moto.port);
+    char pendpoint[64];
+    dc_fs_s3_options po = moto_opts(px->port, pendpoint, sizeof pendpoint);
+    dc_fs *pfs = NULL;
+    DC_ASSERT_OK(dc_fs_s3_open(&pfs, url, &po, &e));
+    proxy_rule(px, RESPOND("?delete=", 1, 400, NULL,
+                           "<Error><Code>MalformedXML</Code><Message>The XML you provided was "
+                           "not well-formed</Message></Error>"));
+    assert_int_equal(dc_fs_remove_many(pfs, keys + 1, 1, NULL, &e), DC_EIO);
+    assert_msg(&e, "locked/1: remove many failed: HTTP 400 MalformedXML");
+    proxy_rule(px, RESPOND("?delete=", 1, 200, NULL,
+                           "<Error><Code>InternalError</Code><Message>try again</Message>"
+                           "</Error>"));
+    assert_int_equal(dc_fs_remove_many(pfs, keys + 1, 1, NULL, &e), DC_EIO);
+    assert_msg(&e, "DeleteObjects failed: InternalError: try again");
+    proxy_rule(px, RESPOND("?delete=", 1, 200, NULL, "<DeleteResult><Error><Code>x"));
+    assert_int_equal(dc_fs_remove_many(pfs, keys + 1, 1, NULL, &e), DC_EIO);
+    assert_msg(&e, "the answer to DeleteObjects is not valid");
+    proxy_rule(px, RESPOND("?delete=", 1, 200, NULL, "<Html>hello</Html>"));
+    assert_int_equal(dc_fs_remove_many(pfs, keys + 1, 1, NULL, &e), DC_EIO);
+    assert_msg(&e, "is it an S3 endpoint?");
+    /* a NoSuchKey error (some S3-compatible stores report absent keys) is no error */
+    proxy_rule(px, RESPOND("?delete=", 1, 200, NULL,
+                           "<DeleteResult><Error><Key>x</Key><Code>NoSuchKey</Code></Error>"
+                           "</DeleteResult>"));
+    DC_ASSERT_OK(dc_fs_remove_many(pfs, keys + 1, 1, NULL, &e));
+    const char *locked[] = {"locked/1", "locked/2"};
+    DC_ASSERT_OK(dc_fs_remove_many(pfs, locked, 2, NULL, &e)); /* the policy is gone */
+    assert_string_equal(get_str(fs, "locked/1"), "<ENOTFOUND>");
+    dc_fs_unref(pfs);
+    dc_fs_unref(fs);
+    proxy_stop(px);
+}
+
+/* ---- temporaries: multipart uploads left behind ------------------------------------------ */
+
+static void an_upload_the_server_dropped_is_invisible_and_swept(void **state)
+{
+    (void)state;
+    proxy *px = proxy_start(g_moto.port);
+    char url[64], endpoint[64], canned[1024];
+    dc_fs_s3_options o = moto_opts(px->port, endpoint, sizeof endpoint);
+    o.part_size = PART;
+    dc_fs *fs = open_fresh(&o, url, sizeof url);
+    const char *prefix = url + strlen("s3://" BUCKET "/");
+    uint8_t *data = pattern(3 * PART, 5);
+    dc_output *out = NULL;
+    dc_error e;
+    dc_fs_listing l;
+    int64_t removed = -1;
+    /* the server goes away after the first part: the write fails, the abort too */
+    DC_ASSERT_OK(dc_fs_open_output(fs, "data/t/big.parquet", 0, &out, &e));
+    DC_ASSERT_OK(dc_output_write(out, data, PART, &e));
+    proxy_rule(px, R(PX_DROP, NULL, 1000));
+    assert_int_equal(dc_output_write(out, data + PART, PART, &e), DC_EIO);
+    dc_output_close(out);
+    assert_true(log_contains("could not be aborted"));
+    proxy_reset(px); /* it is back: no visible change */
+    assert_string_equal(get_str(fs, "data/t/big.parquet"), "<ENOTFOUND>");
+    DC_ASSERT_OK(dc_fs_list_all(fs, "", true, &l, &e));
+    assert_int_equal(l.n, 0);
+    dc_fs_listing_free(&l);
+    /* young (its part was just sent): kept; with no grace: found, with the bytes it holds */
+    DC_ASSERT_OK(dc_fs_sweep_temporaries(fs, 3600LL * 1000000000, false, &l, &removed, &e));
+    assert_int_equal(l.n, 0);
+    assert_int_equal(removed, 0);
+    dc_fs_listing_free(&l);
+    DC_ASSERT_OK(dc_fs_sweep_temporaries(fs, 0, true, &l, &removed, &e));
+    assert_int_equal(l.n, 1);
+    assert_int_equal(removed, 0); /* a dry run */
+    assert_int_equal(strncmp(l.entries[0].key, "data/t/big.parquet?uploadId=", 28), 0);
+    assert_int_equal(l.entries[0].size, PART);
+    assert_true(l.entries[0].mtime_ns > dc_clock_now_ns() - 600LL * 1000000000);
+    dc_fs_listing_free(&l);
+    /* pages: a first page (canned) naming an upload that is gone meanwhile, then moto's
+     * page; the markers of the first page are sent back, %-decoded then re-encoded */
+    snprintf(canned, sizeof canned,
+             "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><EncodingType>url"
+             "</EncodingType><NextKeyMarker>%s/data/a%%2Bb</NextKeyMarker><NextUploadIdMarker>"
+             "gone-1</NextUploadIdMarker><Upload><Key>%s/data/gone</Key><UploadId>gone-1"
+             "</UploadId><Initiated>2020-01-01T00:00:00.000Z</Initiated></Upload>"
+             "</ListMultipartUploadsResult>",
+             prefix, prefix);
+    proxy_rule(px, RESPOND("uploads=", 1, 200, NULL, canned));
+    DC_ASSERT_OK(dc_fs_sweep_temporaries(fs, 0, false, &l, &removed, &e));
+    assert_int_equal(removed, 1);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(strncmp(l.entries[0].key, "data/t/big.parquet?uploadId=", 28), 0);
+    dc_fs_listing_free(&l);
+    char marker[128];
+    snprintf(marker, sizeof marker, "key-marker=%s%%2Fdata%%2Fa%%2Bb&", prefix);
+    assert_int_equal(proxy_count(px, marker, "upload-id-marker=gone-1&uploads="), 1);
+    assert_int_equal(proxy_count(px, "GET /" BUCKET "/", "/data/gone?max-parts=1000"), 1);
+    assert_int_equal(proxy_count(px, "DELETE ", "uploadId="), 1);
+    DC_ASSERT_OK(dc_fs_sweep_temporaries(fs, 0, true, &l, NULL, &e));
+    assert_int_equal(l.n, 0);
+    dc_fs_listing_free(&l);
+    /* failures are explained */
+    proxy_rule(px, RESPOND("uploads=", 1, 200, NULL, "<ListBucketResult/>"));
+    assert_int_equal(dc_fs_sweep_temporaries(fs, 0, true, &l, NULL, &e), DC_EIO);
+    assert_msg(&e, "list multipart uploads: the endpoint did not answer as S3 does");
+    dc_fs_listing_free(&l);
+    proxy_rule(px, RESPOND("uploads=", 1, 200, NULL,
+                           "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+                           "</ListMultipartUploadsResult>"));
+    assert_int_equal(dc_fs_sweep_temporaries(fs, 0, true, &l, NULL, &e), DC_EIO);
+    assert_msg(&e, "a truncated page without a next marker");
+    dc_fs_listing_free(&l);
+    dc_free(data);
+    dc_fs_unref(fs);
+    proxy_stop(px);
+}
+
 /* ---- unknown outcomes
  * ------------------------------------------------------------------------------ */
 
@@ -1369,6 +1647,50 @@ static void xml_answers_parse_and_hostile_ones_fail_cleanly(void **state)
     assert_string_equal(x.items[1].key, "p/d/x/");
     assert_true(x.items[1].is_prefix);
     dc_s3__xml_free(&x);
+    const char *ups =
+        "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><EncodingType>url"
+        "</EncodingType><NextKeyMarker>p/b%2Bc</NextKeyMarker><NextUploadIdMarker>u2"
+        "</NextUploadIdMarker><Upload><Key>p/a%20x</Key><UploadId>u1</UploadId><Initiated>"
+        "2026-11-24T00:51:05.000Z</Initiated><Owner><ID>o</ID></Owner></Upload><Upload><Key>"
+        "p/b%2Bc</Key><UploadId>u2</UploadId></Upload></ListMultipartUploadsResult>";
+    DC_ASSERT_OK(dc_s3__xml_parse(&x, ups, (int64_t)strlen(ups), &e));
+    assert_int_equal(x.kind, DC_S3_XML_UPLOADS);
+    assert_true(x.truncated);
+    assert_string_equal(x.next_key_marker, "p/b+c");
+    assert_string_equal(x.next_upload_id_marker, "u2");
+    assert_int_equal(x.n_items, 2);
+    assert_string_equal(x.items[0].key, "p/a x");
+    assert_string_equal(x.items[0].upload_id, "u1");
+    assert_int_equal(x.items[0].mtime_ns, INT64_C(1795481465000000000));
+    assert_string_equal(x.items[1].key, "p/b+c");
+    assert_int_equal(x.items[1].mtime_ns, 0);
+    dc_s3__xml_free(&x);
+    const char *parts =
+        "<ListPartsResponse><IsTruncated>true</IsTruncated><NextPartNumberMarker>2"
+        "</NextPartNumberMarker><Part><PartNumber>1</PartNumber><LastModified>"
+        "2026-11-24T00:51:05.000Z</LastModified><Size>100</Size></Part><Part><PartNumber>2"
+        "</PartNumber><LastModified>2026-11-24T00:51:06.000Z</LastModified><Size>50</Size>"
+        "</Part></ListPartsResponse>";
+    DC_ASSERT_OK(dc_s3__xml_parse(&x, parts, (int64_t)strlen(parts), &e));
+    assert_int_equal(x.kind, DC_S3_XML_PARTS);
+    assert_int_equal(x.n_parts, 2);
+    assert_int_equal(x.parts_size, 150);
+    assert_int_equal(x.parts_newest_ns, INT64_C(1795481466000000000));
+    assert_int_equal(x.next_part_marker, 2);
+    assert_true(x.truncated);
+    assert_int_equal(x.n_items, 0);
+    dc_s3__xml_free(&x);
+    const char *del = "<DeleteResult><Deleted><Key>p/ok</Key></Deleted><Error><Key>p/a&amp;b"
+                      "</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+                      "<Error><Key>p/c</Key></Error></DeleteResult>";
+    DC_ASSERT_OK(dc_s3__xml_parse(&x, del, (int64_t)strlen(del), &e));
+    assert_int_equal(x.kind, DC_S3_XML_DELETE);
+    assert_int_equal(x.n_items, 2);
+    assert_string_equal(x.items[0].key, "p/a&b");
+    assert_string_equal(x.items[0].error_code, "AccessDenied");
+    assert_string_equal(x.items[0].error_message, "Access Denied");
+    assert_null(x.items[1].error_code);
+    dc_s3__xml_free(&x);
     const char *err = "<Error><Code>NoSuchBucket</Code><Message>gone</Message><Region>eu-west-1"
                       "</Region></Error>";
     DC_ASSERT_OK(dc_s3__xml_parse(&x, err, (int64_t)strlen(err), &e));
@@ -1399,6 +1721,20 @@ static void xml_answers_parse_and_hostile_ones_fail_cleanly(void **state)
         {"<ListBucketResult><Contents><Key>a</Key><LastModified>4052-11-24T00:54:20.000Z"
          "</LastModified></Contents></ListBucketResult>",
          "ISO 8601"}, /* found by fuzz_s3_xml: ns since 1970 overflowed */
+        {"<ListMultipartUploadsResult><Upload><Key>a</Key></Upload></ListMultipartUploadsResult>",
+         "no UploadId"},
+        {"<ListMultipartUploadsResult><Upload><Key>a</Key><UploadId>u</UploadId><Initiated>now"
+         "</Initiated></Upload></ListMultipartUploadsResult>",
+         "Initiated"},
+        {"<ListMultipartUploadsResult><NextKeyMarker>a%zz</NextKeyMarker><EncodingType>url"
+         "</EncodingType></ListMultipartUploadsResult>",
+         "NextKeyMarker"},
+        {"<ListPartsResult><NextPartNumberMarker>two</NextPartNumberMarker></ListPartsResult>",
+         "NextPartNumberMarker"},
+        {"<ListPartsResult><Part><Size>9223372036854775000</Size></Part><Part><Size>1000</Size>"
+         "</Part></ListPartsResult>",
+         "overflow"},
+        {"<DeleteResult><Error><Code>AccessDenied</Code></Error></DeleteResult>", "no Key"},
     };
     for (size_t i = 0; i < DC_ARRAY_LEN(bad); i++) {
         assert_int_equal(dc_s3__xml_parse(&x, bad[i].doc, (int64_t)strlen(bad[i].doc), &e),
@@ -1491,6 +1827,10 @@ int main(void)
         cmocka_unit_test(multipart_output_of_several_parts),
         cmocka_unit_test(multipart_output_if_absent_has_one_winner),
         cmocka_unit_test(multipart_upload_is_aborted_on_failure_and_on_close),
+        cmocka_unit_test(md5_matches_the_rfc_1321_vectors),
+        cmocka_unit_test(remove_many_deletes_2500_keys_in_3_requests),
+        cmocka_unit_test(remove_many_names_the_keys_s3_refuses),
+        cmocka_unit_test(an_upload_the_server_dropped_is_invisible_and_swept),
         cmocka_unit_test(unknown_outcomes_are_resolved_not_guessed),
         cmocka_unit_test(retries_back_off_on_5xx_slowdown_and_resets),
         cmocka_unit_test(input_reads_ahead_and_refuses_a_replaced_object),

@@ -13,6 +13,9 @@
 #
 #   bash tests/storage/concurrent.sh
 # Knobs: CONC_PROCS (8), CONC_TXNS (200), CONC_KEEP=1 keeps the catalog.
+# CONC_S3=1 (tests/storage/concurrent_s3.sh) runs the same on S3: a moto server started
+# here (tests/oracles/moto.sh), the catalog at s3://dc-conc/catalog, the outcomes on the
+# local disk (DC_WRITER_SIDE); the checks are the same.
 set -uo pipefail
 W=${DC_TEST_WRITER:?set DC_TEST_WRITER to the dc-test-writer executable}
 [ -x "$W" ] || { echo "concurrent: $W is not built (ninja dc-test-writer)"; exit 1; }
@@ -25,6 +28,13 @@ work=$(mktemp -d "$base/dc-conc.XXXXXX")
 root=$work/catalog
 cleanup() { if [ "${CONC_KEEP:-0}" = 1 ]; then echo "catalog kept in $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
+if [ "${CONC_S3:-0}" = 1 ]; then
+  . "${DC_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/oracles/moto.sh"
+  moto_start || { echo "concurrent: FAILED: $MOTO_WHY"; exit 1; }
+  moto_bucket dc-conc || { echo "concurrent: FAILED: cannot create the bucket"; exit 1; }
+  root=s3://dc-conc/catalog
+  export DC_WRITER_SIDE=$work/side
+fi
 
 start=$(date +%s)
 declare -a pids

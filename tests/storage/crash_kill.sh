@@ -23,6 +23,16 @@
 # The periodic checks run with every writer frozen (SIGSTOP) at whatever step it is in:
 # the checker then sees what a simultaneous crash of all writers at that instant would
 # leave (transactions in flight in every writer), and it gets the CPU to itself.
+#
+# CRASH_S3=1 (tests/storage/crash_kill_s3.sh) runs the same on S3: a moto server started
+# here (tests/oracles/moto.sh), the catalog at s3://dc-crash/catalogN, the writers'
+# acknowledgements on the local disk (DC_WRITER_SIDE). Each writer also writes the data
+# file of each transaction before committing it, up to CRASH_DATA_MAX bytes (400000; in
+# 64 KiB parts, so most are multipart uploads and kills land in the middle of them), and
+# the checker verifies the file of every committed transaction is whole. At the end, a
+# collection with no grace period (dc-test-writer gc) must abort every multipart upload
+# the kills left and delete every data file no commit names, and the catalog must check
+# again. CRASH_MIN_UPLOADS (1) is how many aborted uploads prove a kill hit one.
 set -uo pipefail
 W=${DC_TEST_WRITER:?set DC_TEST_WRITER to the dc-test-writer executable}
 [ -x "$W" ] || { echo "crash_kill: $W is not built (ninja dc-test-writer)"; exit 1; }
@@ -38,14 +48,30 @@ base=${TMPDIR:-/tmp}
 [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
 work=$(mktemp -d "$base/dc-crash.XXXXXX")
 epoch=1
-root=$work/catalog$epoch
+S3=${CRASH_S3:-0}
+# the catalog of an epoch, and (on S3) where its writers' acknowledgements go
+set_root() {
+  if [ "$S3" = 1 ]; then
+    root=s3://dc-crash/catalog$epoch
+    export DC_WRITER_SIDE=$work/side$epoch
+  else
+    root=$work/catalog$epoch
+  fi
+}
+set_root
+side() { echo "${DC_WRITER_SIDE:-$root}"; }
 declare -a pids
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -KILL "$p" 2>/dev/null; done
-  wait 2>/dev/null
+cleanup() { # waits for the writers only (moto, a child too, is stopped after this)
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && { kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; }; done
   if [ "${CRASH_KEEP:-0}" = 1 ]; then echo "catalog kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+if [ "$S3" = 1 ]; then
+  . "${DC_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/oracles/moto.sh"
+  moto_start || { echo "crash_kill: FAILED: $MOTO_WHY"; exit 1; }
+  moto_bucket dc-crash || { echo "crash_kill: FAILED: cannot create the bucket"; exit 1; }
+  export DC_WRITER_DATA_MAX=${CRASH_DATA_MAX:-400000}
+fi
 
 echo "crash_kill: seed $SEED (replay with CRASH_SEED=$SEED), $KILLS kills of $WRITERS writers," \
      "pauses 0-${MAX_SLEEP_MS} ms, catalog in $work"
@@ -94,8 +120,9 @@ while [ "$kills" -lt "$KILLS" ]; do
     stop_all
     out=$("$W" check --final "$root") || fail "final check of epoch $epoch: $out"
     echo "epoch $epoch final (after $kills kills): $out"
-    rm -rf "$root" "$root.acks"
-    epoch=$((epoch + 1)); root=$work/catalog$epoch
+    [ "$S3" = 1 ] || rm -rf "$root"
+    rm -rf "$(side).acks"
+    epoch=$((epoch + 1)); set_root
     for i in $(seq 0 $((WRITERS - 1))); do launch "$i"; done
   elif [ $((kills % CHECK_EVERY)) -eq 0 ]; then
     for p in "${pids[@]}"; do kill -STOP "$p"; done
@@ -110,4 +137,14 @@ done
 stop_all
 out=$("$W" check --final "$root") || fail "final check: $out"
 echo "final: $out"
+if [ "$S3" = 1 ]; then
+  # what the kills left (multipart uploads, unnamed data files) goes; nothing else does
+  out=$("$W" gc "$root") || fail "collection after the kills: $out"
+  echo "$out"
+  uploads=$(echo "$out" | sed -nE 's/.* ([0-9]+) temporaries.*/\1/p')
+  [ "${uploads:-0}" -ge "${CRASH_MIN_UPLOADS:-1}" ] ||
+    fail "the kills left ${uploads:-0} multipart uploads; at least ${CRASH_MIN_UPLOADS:-1} expected (raise CRASH_KILLS)"
+  out=$("$W" check --final "$root") || fail "check after the collection: $out"
+  echo "after the collection: $out"
+fi
 echo "crash_kill: ok: $kills kills in $(( $(date +%s) - start )) s (seed $SEED)"

@@ -1,8 +1,10 @@
 /*
- * test_commit.c: the commit protocol of docs/FORMAT.md on the memory and local
+ * test_commit.c: the commit protocol of docs/FORMAT.md on the memory, local and S3
  * backends: identity, operations and their validation (STATE-n), the log and
  * snapshots (LOG-n), checkpoints, time travel, transactions with rebase and
- * the conflict matrix (TXN-n, FORMAT.md 6.2), unknown outcomes.
+ * the conflict matrix (TXN-n, FORMAT.md 6.2), unknown outcomes, threads. Every test
+ * but the local one runs on memory ("memory/...") and on S3 ("s3/...": a fresh bucket
+ * per store on the moto server testutil.c starts; see FORMAT.md 10).
  */
 #include "testutil.h"
 
@@ -12,13 +14,49 @@
 #include <pthread.h>
 #include <stdio.h>
 
-static dc_fs *mem_fs(void)
+/* The backend of the running test (TU_MEMORY or TU_S3) and the stores it made, dropped
+ * by its teardown. */
+#define MAX_STORES 256
+static int g_backend;
+static tu_backend g_stores[MAX_STORES];
+static int g_n_stores;
+
+static int use_memory(void **state)
 {
-    dc_fs *fs = NULL;
-    dc_error e;
-    if (dc_fs_memory_open(&fs, NULL, NULL, &e) != DC_OK)
-        fail_msg("memory fs: %s", e.message);
-    return fs;
+    (void)state;
+    g_backend = TU_MEMORY;
+    return 0;
+}
+
+static int use_s3(void **state)
+{
+    (void)state;
+    g_backend = TU_S3;
+    return 0;
+}
+
+static int drop_stores(void **state)
+{
+    (void)state;
+    for (int i = 0; i < g_n_stores; i++)
+        tu_backend_done(&g_stores[i]);
+    g_n_stores = 0;
+    return 0;
+}
+
+/* A fresh empty store on the test's backend: its first handle. */
+static tu_backend *new_backend(void)
+{
+    if (g_n_stores == MAX_STORES)
+        fail_msg("more than %d stores in one test", MAX_STORES);
+    tu_backend *v = &g_stores[g_n_stores++];
+    tu_backend_init(v, g_backend, "commit");
+    return v;
+}
+
+static dc_fs *fresh_fs(void)
+{
+    return tu_backend_fs(new_backend());
 }
 
 static dc_store *new_store(dc_fs *fs, int64_t interval)
@@ -89,14 +127,14 @@ static void setup_table(dc_store *s, const char *tid)
 
 static void catalog_is_created_once_and_reopened(void **state)
 {
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *a = new_store(fs, 0), *b = NULL;
     dc_error e;
     assert_int_equal(dc_store_open(&b, fs, NULL, &e), DC_OK); /* no create needed */
     assert_string_equal(dc_store_catalog_id(a), dc_store_catalog_id(b));
     assert_int_equal(dc_store_checkpoint_interval(b), DC_DEFAULT_CHECKPOINT_INTERVAL);
     dc_store_unref(b);
-    dc_fs *empty = mem_fs();
+    dc_fs *empty = fresh_fs();
     assert_int_equal(dc_store_open(&b, empty, NULL, &e), DC_ENOTFOUND);
     assert_non_null(strstr(e.message, "no deltacat catalog"));
     assert_int_equal(dc_fs_put(empty, DC_CATALOG_FILE, "{\"format\":\"x\"}", 14, &e), DC_OK);
@@ -113,7 +151,7 @@ static void catalog_is_created_once_and_reopened(void **state)
 static void commits_get_consecutive_versions_and_increasing_timestamps(void **state)
 {
     /* LOG-2, LOG-4 */
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 0);
     dc_error e;
     int64_t v, latest;
@@ -151,7 +189,7 @@ static void commits_get_consecutive_versions_and_increasing_timestamps(void **st
 static void invalid_operations_change_nothing(void **state)
 {
     /* STATE-1, STATE-2 */
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 0);
     dc_error e;
     int64_t v;
@@ -189,7 +227,7 @@ static void invalid_operations_change_nothing(void **state)
 static void stream_positions_follow_log_order(void **state)
 {
     /* STATE-3 */
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 0);
     dc_error e;
     int64_t v;
@@ -226,7 +264,7 @@ static void assert_same_state(const json_t *a, const json_t *b)
 static void checkpoints_give_the_same_state_as_replay(void **state)
 {
     /* LOG-3 */
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 4);
     dc_error e;
     int64_t v;
@@ -249,7 +287,7 @@ static void checkpoints_give_the_same_state_as_replay(void **state)
     dc_bytes_free(&b);
     /* Every version, through checkpoints (fresh handle), equals a replay from empty. */
     dc_store *fresh = NULL;
-    dc_fs *nockpt = mem_fs();
+    dc_fs *nockpt = fresh_fs();
     for (int64_t ver = 0; ver <= v; ver++) {
         dc_snapshot *a = NULL, *r = NULL;
         assert_int_equal(dc_store_open(&fresh, fs, NULL, &e), DC_OK);
@@ -297,7 +335,7 @@ static void checkpoint_chunks_are_reused_until_changed(void **state)
 {
     /* A checkpoint writes the chunks that changed since the one the state was
      * loaded from, and the state read back equals the state written (LOG-3). */
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 4);
     dc_error e;
     int64_t v;
@@ -368,7 +406,7 @@ static void checkpoint_chunks_are_reused_until_changed(void **state)
 
 static void latest_survives_stale_missing_or_corrupt_hints(void **state)
 {
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 4);
     dc_error e;
     int64_t v, latest;
@@ -407,7 +445,7 @@ static void latest_survives_stale_missing_or_corrupt_hints(void **state)
 
 static void time_travel_by_version_and_time(void **state)
 {
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 0);
     dc_error e;
     int64_t v, ts[6] = {0};
@@ -517,7 +555,7 @@ static const char EXPECT_SAME[W__N][W__N - 2 + 1] = {
 static dc_status race(wkind ours, wkind theirs, const char *our_part, const char *their_part,
                       dc_error *e)
 {
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 0);
     int64_t v;
     setup_table(s, "t");
@@ -581,7 +619,7 @@ static void conflict_matrix_other_partition(void **state)
 
 static void writes_to_different_tables_never_conflict(void **state)
 {
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 0);
     dc_error e;
     int64_t v;
@@ -610,7 +648,7 @@ static void writes_to_different_tables_never_conflict(void **state)
 
 static void two_creates_of_one_name_one_wins(void **state)
 {
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 0);
     dc_error e;
     int64_t v;
@@ -643,7 +681,7 @@ static void unknown_outcomes_are_resolved_by_token(void **state)
 {
     /* TXN-3: the put lands but reports an I/O error; the commit is still reported
      * once, as a success, at the right version. */
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 0);
     dc_error e;
     int64_t v, latest;
@@ -675,7 +713,7 @@ static void a_put_that_lands_late_is_recognized_as_ours(void **state)
      * may land after the read-back saw nothing (a late S3 PUT). The retry then loses
      * the race to our own entry: it must report success at that version, neither a
      * conflict nor a second copy. */
-    dc_fs *fs = mem_fs();
+    dc_fs *fs = fresh_fs();
     dc_store *s = new_store(fs, 0);
     dc_error e;
     int64_t v, latest;
@@ -709,6 +747,7 @@ static void a_put_that_lands_late_is_recognized_as_ours(void **state)
 typedef struct worker {
     dc_store *store;
     int id;
+    int n; /* commits to make */
     int commits;
     int conflicts;
 } worker;
@@ -717,7 +756,7 @@ static void *work(void *arg)
 {
     worker *w = arg;
     dc_error e;
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < w->n; i++) {
         char path[64];
         snprintf(path, sizeof path, "data/t/w%d-%d.parquet", w->id, i);
         /* Even workers ADD to the shared table; odd ones APPEND to their own partition. */
@@ -738,17 +777,18 @@ static void *work(void *arg)
 
 static void concurrent_writers_lose_nothing(void **state)
 {
-    dc_fs *fs = NULL;
+    /* 8 writers race for every version: on S3 each lost race costs requests, so fewer */
+    int per = g_backend == TU_S3 ? 12 : 40;
+    tu_backend *v = new_backend();
+    dc_fs *fs = tu_backend_fs(v);
     dc_error e;
-    assert_int_equal(dc_fs_memory_open(&fs, "commit-threads", NULL, &e), DC_OK);
     dc_store *s = new_store(fs, 8);
     setup_table(s, "t");
     pthread_t th[8];
     worker w[8];
     for (int i = 0; i < 8; i++) {
-        dc_fs *own = NULL;
-        assert_int_equal(dc_fs_memory_open(&own, "commit-threads", NULL, &e), DC_OK);
-        w[i] = (worker){.id = i};
+        dc_fs *own = tu_backend_fs(v); /* one handle and one store per thread */
+        w[i] = (worker){.id = i, .n = per};
         assert_int_equal(dc_store_open(&w[i].store, own, NULL, &e), DC_OK);
         dc_fs_unref(own);
         pthread_create(&th[i], NULL, work, &w[i]);
@@ -760,10 +800,10 @@ static void concurrent_writers_lose_nothing(void **state)
         assert_int_equal(w[i].conflicts, 0); /* ADDs and appends to own partitions */
         dc_store_unref(w[i].store);
     }
-    assert_int_equal(total, 320);
+    assert_int_equal(total, 8 * per);
     dc_snapshot *snap = NULL;
     assert_int_equal(dc_store_snapshot_latest(s, &snap, &e), DC_OK);
-    assert_int_equal(snap->version, 2 + 320);
+    assert_int_equal(snap->version, 2 + 8 * per);
     int files = 0;
     const char *pk;
     json_t *pv;
@@ -777,11 +817,10 @@ static void concurrent_writers_lose_nothing(void **state)
         json_array_foreach(json_object_get(pv, "deltas"), i, d)
             files += (int)json_array_size(json_object_get(d, "files"));
     }
-    assert_int_equal(files, 320);
+    assert_int_equal(files, 8 * per);
     dc_snapshot_unref(snap);
     dc_store_unref(s);
     dc_fs_unref(fs);
-    dc_fs_memory_drop("commit-threads", NULL);
 }
 
 static void local_backend_commits_and_reopens(void **state)
@@ -812,24 +851,30 @@ static void local_backend_commits_and_reopens(void **state)
     dc_free(dir);
 }
 
+#define BOTH(t)                                                                                    \
+    {"memory/" #t, t, use_memory, drop_stores, NULL},                                              \
+    {                                                                                              \
+        "s3/" #t, t, use_s3, drop_stores, NULL                                                     \
+    }
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(catalog_is_created_once_and_reopened),
-        cmocka_unit_test(commits_get_consecutive_versions_and_increasing_timestamps),
-        cmocka_unit_test(invalid_operations_change_nothing),
-        cmocka_unit_test(stream_positions_follow_log_order),
-        cmocka_unit_test(checkpoints_give_the_same_state_as_replay),
-        cmocka_unit_test(checkpoint_chunks_are_reused_until_changed),
-        cmocka_unit_test(latest_survives_stale_missing_or_corrupt_hints),
-        cmocka_unit_test(time_travel_by_version_and_time),
-        cmocka_unit_test(conflict_matrix_same_partition),
-        cmocka_unit_test(conflict_matrix_other_partition),
-        cmocka_unit_test(writes_to_different_tables_never_conflict),
-        cmocka_unit_test(two_creates_of_one_name_one_wins),
-        cmocka_unit_test(unknown_outcomes_are_resolved_by_token),
-        cmocka_unit_test(a_put_that_lands_late_is_recognized_as_ours),
-        cmocka_unit_test(concurrent_writers_lose_nothing),
+        BOTH(catalog_is_created_once_and_reopened),
+        BOTH(commits_get_consecutive_versions_and_increasing_timestamps),
+        BOTH(invalid_operations_change_nothing),
+        BOTH(stream_positions_follow_log_order),
+        BOTH(checkpoints_give_the_same_state_as_replay),
+        BOTH(checkpoint_chunks_are_reused_until_changed),
+        BOTH(latest_survives_stale_missing_or_corrupt_hints),
+        BOTH(time_travel_by_version_and_time),
+        BOTH(conflict_matrix_same_partition),
+        BOTH(conflict_matrix_other_partition),
+        BOTH(writes_to_different_tables_never_conflict),
+        BOTH(two_creates_of_one_name_one_wins),
+        BOTH(unknown_outcomes_are_resolved_by_token),
+        BOTH(a_put_that_lands_late_is_recognized_as_ours),
+        BOTH(concurrent_writers_lose_nothing),
         cmocka_unit_test(local_backend_commits_and_reopens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

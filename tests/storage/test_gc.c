@@ -1,15 +1,19 @@
 /*
- * test_gc.c: garbage collection and snapshot expiry (FORMAT.md 9, gc.c GC-n),
- * each on the memory and the local backend.
+ * test_gc.c: garbage collection and snapshot expiry (FORMAT.md 9, gc.c GC-n), each on
+ * the memory, the local and the S3 backend (a moto server started by testutil.c), and
+ * the temporaries of dead writers: local ".dc-tmp-*" files, and on S3 the multipart
+ * upload of a writer process killed in the middle of it.
  */
 #include "testutil.h"
 
 #include "storage/lifecycle_int.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define HOUR (3600LL * 1000000000LL)
@@ -301,7 +305,38 @@ static void abandoned_transactions_and_their_staged_files_are_collected(int back
     env_done(&v);
 }
 
-static void local_temporaries_of_dead_writers_are_swept(int backend)
+/* In a child process: write `n` bytes to `key` of the store through an output (64 KiB
+ * parts on S3) and die by SIGKILL before finishing it, as a writer killed mid-upload. */
+static void die_while_writing(env *v, const char *key, int64_t n)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* no cmocka here: any failure is an exit status */
+        dc_fs *fs = NULL;
+        dc_output *o = NULL;
+        char url[128];
+        uint8_t buf[8192];
+        memset(buf, 'x', sizeof buf);
+        if (dc_fs_open(&fs, tu_backend_url(v, url, sizeof url), NULL) != DC_OK)
+            _exit(3);
+        dc_fs_s3_options so = {.part_size = 64 * 1024};
+        dc_fs_unref(fs);
+        if (dc_fs_s3_open(&fs, url, &so, NULL) != DC_OK ||
+            dc_fs_open_output(fs, key, 0, &o, NULL) != DC_OK)
+            _exit(4);
+        for (int64_t done = 0; done < n; done += (int64_t)sizeof buf)
+            if (dc_output_write(o, buf, DC_MIN((int64_t)sizeof buf, n - done), NULL) != DC_OK)
+                _exit(5);
+        raise(SIGKILL); /* the parts are sent, the upload neither completed nor aborted */
+        _exit(6);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+        fail_msg("the writer did not die mid-upload (status 0x%x)", status);
+}
+
+static void temporaries_of_dead_writers_are_swept(int backend)
 {
     env v;
     env_init(&v, backend);
@@ -310,6 +345,49 @@ static void local_temporaries_of_dead_writers_are_swept(int backend)
     if (backend == 0) { /* the memory backend has no temporaries: nothing to sweep */
         assert_int_equal(gc(s, (dc_gc_options){.grace_ns = -1}, &r), DC_OK);
         assert_int_equal(r.temporaries, 0);
+        dc_store_unref(s);
+        env_done(&v);
+        return;
+    }
+    if (backend == 2) {
+        /* A writer killed in the middle of a multipart upload (3 parts of 64 KiB sent):
+         * nothing visible, the upload holds the parts. */
+        setup(s);
+        int64_t latest = 0;
+        dc_fs_listing l;
+        dc_error e;
+        die_while_writing(&v, "data/t/p/big.parquet", 3 * 65536 + 100);
+        assert_false(exists(s, "data/t/p/big.parquet"));
+        assert_int_equal(dc_store_latest_version(s, &latest, &e), DC_OK);
+        assert_int_equal(latest, 2);
+        if (dc_fs_sweep_temporaries(dc_store_fs(s), 0, true, &l, NULL, &e) != DC_OK)
+            fail_msg("sweep: %s", e.message);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(strncmp(l.entries[0].key, "data/t/p/big.parquet?uploadId=", 30), 0);
+        assert_int_equal(l.entries[0].size, 3 * 65536);
+        dc_fs_listing_free(&l);
+        /* GC-2: within the grace period (its parts are young) it is kept */
+        assert_int_equal(gc(s, (dc_gc_options){0}, &r), DC_OK);
+        assert_int_equal(r.temporaries, 0);
+        dc_gc_report_free(&r);
+        /* a dry run reports it and changes nothing */
+        assert_int_equal(gc(s, (dc_gc_options){.grace_ns = -1, .dry_run = true}, &r), DC_OK);
+        assert_int_equal(r.temporaries, 1);
+        assert_int_equal(r.n_keys, 1);
+        dc_gc_report_free(&r);
+        /* no grace: aborted, its bytes reported */
+        assert_int_equal(gc(s, (dc_gc_options){.grace_ns = -1}, &r), DC_OK);
+        assert_int_equal(r.temporaries, 1);
+        assert_int_equal(r.bytes, 3 * 65536);
+        assert_non_null(strstr(r.keys[0], "data/t/p/big.parquet?uploadId="));
+        dc_gc_report_free(&r);
+        DC_ASSERT_OK(dc_fs_sweep_temporaries(dc_store_fs(s), 0, true, &l, NULL, &e));
+        assert_int_equal(l.n, 0);
+        dc_fs_listing_free(&l);
+        assert_false(exists(s, "data/t/p/big.parquet"));
+        assert_int_equal(gc(s, (dc_gc_options){.grace_ns = -1}, &r), DC_OK);
+        assert_int_equal(r.temporaries, 0); /* nothing left */
+        dc_gc_report_free(&r);
         dc_store_unref(s);
         env_done(&v);
         return;
@@ -549,7 +627,7 @@ static void randomized_gc_never_deletes_a_file_of_a_retained_version(int backend
     env_done(&v);
 }
 
-#define BOTH(fn)                                                                                   \
+#define ALL(fn)                                                                                    \
     static void fn##_mem(void **state)                                                             \
     {                                                                                              \
         (void)state;                                                                               \
@@ -559,17 +637,26 @@ static void randomized_gc_never_deletes_a_file_of_a_retained_version(int backend
     {                                                                                              \
         (void)state;                                                                               \
         fn(1);                                                                                     \
+    }                                                                                              \
+    static void fn##_s3(void **state)                                                              \
+    {                                                                                              \
+        (void)state;                                                                               \
+        fn(2);                                                                                     \
     }
-BOTH(unreferenced_files_go_and_referenced_ones_stay)
-BOTH(a_dry_run_deletes_nothing)
-BOTH(the_grace_period_protects_in_flight_files)
-BOTH(abandoned_transactions_and_their_staged_files_are_collected)
-BOTH(local_temporaries_of_dead_writers_are_swept)
-BOTH(expiry_removes_old_versions_and_time_travel_names_the_oldest)
-BOTH(expiry_by_age_and_pins_of_live_transactions)
-BOTH(randomized_gc_never_deletes_a_file_of_a_retained_version)
+ALL(unreferenced_files_go_and_referenced_ones_stay)
+ALL(a_dry_run_deletes_nothing)
+ALL(the_grace_period_protects_in_flight_files)
+ALL(abandoned_transactions_and_their_staged_files_are_collected)
+ALL(temporaries_of_dead_writers_are_swept)
+ALL(expiry_removes_old_versions_and_time_travel_names_the_oldest)
+ALL(expiry_by_age_and_pins_of_live_transactions)
+ALL(randomized_gc_never_deletes_a_file_of_a_retained_version)
 
-#define T(fn) cmocka_unit_test(fn##_mem), cmocka_unit_test(fn##_local)
+#define T(fn)                                                                                      \
+    {"memory/" #fn, fn##_mem, NULL, NULL, NULL}, {"local/" #fn, fn##_local, NULL, NULL, NULL},     \
+    {                                                                                              \
+        "s3/" #fn, fn##_s3, NULL, NULL, NULL                                                       \
+    }
 
 int main(void)
 {
@@ -578,7 +665,7 @@ int main(void)
         T(a_dry_run_deletes_nothing),
         T(the_grace_period_protects_in_flight_files),
         T(abandoned_transactions_and_their_staged_files_are_collected),
-        T(local_temporaries_of_dead_writers_are_swept),
+        T(temporaries_of_dead_writers_are_swept),
         T(expiry_removes_old_versions_and_time_travel_names_the_oldest),
         T(expiry_by_age_and_pins_of_live_transactions),
         T(randomized_gc_never_deletes_a_file_of_a_retained_version),

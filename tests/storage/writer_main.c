@@ -17,6 +17,19 @@
  *                                        not. --final: no writer is running any more.
  *   dc-test-writer threads T N           the concurrent mix with T threads x N transactions
  *                                        on a memory store in this process, then the check.
+ *   dc-test-writer gc ROOT               (no writer running) collect the garbage with no
+ *                                        grace period and check that no temporary (S3:
+ *                                        multipart upload) and no data file outside the log
+ *                                        is left; prints what was collected.
+ *
+ * ROOT is a local directory or an S3 URL (s3://bucket/prefix, configured from the AWS_*
+ * environment as tests/oracles/moto.sh sets it; outputs use 64 KiB parts, which moto
+ * accepts, so that data files become multipart uploads). The acknowledgements and
+ * outcomes live on the local disk at SIDE.acks/ and SIDE.outcomes/, where SIDE is
+ * $DC_WRITER_SIDE, or ROOT for a local ROOT. With DC_WRITER_DATA_MAX=N, a loop writer also
+ * writes the first file of each transaction (1 to N bytes, a function of (ID, SEQ)) before
+ * committing it, and the checker verifies that the file of every committed transaction
+ * is there, whole: a kill then also lands in the middle of uploads.
  *
  * Notes on the design:
  *   1. The transaction of loop writer ID with sequence number SEQ is a pure function of
@@ -41,6 +54,7 @@
  *      with the loser; and no committed transaction conflicts with any transaction
  *      committed between its read version and its own version (nothing slipped through).
  */
+#include "storage/lifecycle_int.h"
 #include "storage/storage_int.h"
 
 #include <errno.h>
@@ -246,11 +260,26 @@ static json_t *live_paths(const json_t *state, const char *table_id, const char 
     return out;
 }
 
-static dc_status open_local(dc_fs **fs, dc_store **store, const char *root, bool create,
+static bool is_s3(const char *root)
+{
+    return strncmp(root, "s3://", 5) == 0;
+}
+
+/* The filesystem of ROOT: a local directory (created when `create`), or S3. */
+static dc_status open_root(dc_fs **fs, const char *root, bool create, dc_error *err)
+{
+    if (is_s3(root)) {
+        dc_fs_s3_options o = {.part_size = 64 * 1024}; /* moto.sh lets parts be 64 KiB */
+        return dc_fs_s3_open(fs, root, &o, err);
+    }
+    dc_fs_local_options fo = {.create_root = create};
+    return dc_fs_local_open(fs, root, create ? &fo : NULL, err);
+}
+
+static dc_status open_store(dc_fs **fs, dc_store **store, const char *root, bool create,
                             dc_error *err)
 {
-    dc_fs_local_options fo = {.create_root = create};
-    dc_status rc = dc_fs_local_open(fs, root, &fo, err);
+    dc_status rc = open_root(fs, root, create, err);
     if (rc != DC_OK)
         return rc;
     dc_store_options so = {.create = create, .checkpoint_interval = 8};
@@ -260,6 +289,27 @@ static dc_status open_local(dc_fs **fs, dc_store **store, const char *root, bool
         *fs = NULL;
     }
     return rc;
+}
+
+/* Where SIDE.acks/ and SIDE.outcomes/ are (see the top). */
+static const char *side_of(const char *root)
+{
+    const char *side = getenv("DC_WRITER_SIDE");
+    if (side && side[0])
+        return side;
+    if (is_s3(root)) {
+        fprintf(stderr, "dc-test-writer: an s3:// root needs DC_WRITER_SIDE, a local path for "
+                        "the acknowledgements and outcomes\n");
+        exit(2);
+    }
+    return root;
+}
+
+/* DC_WRITER_DATA_MAX: the largest data file a loop writer writes (0: none). */
+static int64_t data_max(void)
+{
+    const char *v = getenv("DC_WRITER_DATA_MAX");
+    return v ? strtoll(v, NULL, 10) : 0;
 }
 
 /*
@@ -402,6 +452,42 @@ static void rewrite_missing_checkpoints(dc_store *s)
     }
 }
 
+/* The data file of loop transaction (id, seq) (its first file) and its size, at most max. */
+static void loop_data(int64_t id, int64_t seq, int64_t max, char *path, size_t cap, int64_t *size)
+{
+    json_t *adds = loop_adds(id, seq);
+    const json_t *f0 = json_array_get(json_object_get(json_array_get(adds, 0), "files"), 0);
+    snprintf(path, cap, "%s", jstr(f0, "path"));
+    json_decref(adds);
+    rng r = rng_for(3, (uint64_t)id, (uint64_t)seq);
+    *size = 1 + rng_below(&r, max);
+}
+
+/* Write the data file of loop transaction (id, seq) (a plain output: a retry after a kill
+ * rewrites the same bytes). Big ones are multipart uploads on S3. */
+static void write_data(dc_fs *fs, int64_t id, int64_t seq, int64_t max)
+{
+    char path[256];
+    int64_t size;
+    uint8_t buf[16384];
+    dc_output *o = NULL;
+    dc_error e;
+    loop_data(id, seq, max, path, sizeof path, &size);
+    if (dc_fs_open_output(fs, path, 0, &o, &e) != DC_OK)
+        die(path, &e);
+    for (int64_t done = 0; done < size;) {
+        int64_t k = DC_MIN((int64_t)sizeof buf, size - done);
+        for (int64_t i = 0; i < k; i++)
+            buf[i] = (uint8_t)((done + i) * 31 + id * 7 + seq);
+        if (dc_output_write(o, buf, k, &e) != DC_OK)
+            die(path, &e);
+        done += k;
+    }
+    if (dc_output_finish(o, &e) != DC_OK)
+        die(path, &e);
+    dc_output_close(o);
+}
+
 static int run_loop(const char *root, int64_t id, int64_t n)
 {
     dc_error e;
@@ -413,12 +499,12 @@ static int run_loop(const char *root, int64_t id, int64_t n)
         return 2;
     }
     snprintf(own, sizeof own, "own-%lld", (long long)id);
-    if (open_local(&fs, &s, root, true, &e) != DC_OK)
+    if (open_store(&fs, &s, root, true, &e) != DC_OK)
         die("open", &e);
     const char *tids[] = {"shared-a", "shared-b", own};
     if (ensure_tables(s, tids, 3, &e) != DC_OK)
         die("setup", &e);
-    snprintf(dir, sizeof dir, "%s.acks", root);
+    snprintf(dir, sizeof dir, "%s.acks", side_of(root));
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         die(dir, NULL);
     snprintf(path, sizeof path, "%s/%lld", dir, (long long)id);
@@ -444,8 +530,10 @@ static int run_loop(const char *root, int64_t id, int64_t n)
     }
     rewrite_missing_checkpoints(s);
 
-    int64_t conflicts = 0;
+    int64_t conflicts = 0, max = data_max();
     for (int64_t done = 0; n == 0 || done < n;) {
+        if (max > 0)
+            write_data(fs, id, seq, max); /* staged before the commit that names it */
         dc_stxn *t = NULL;
         char author[32], msg[64];
         snprintf(author, sizeof author, "writer-%lld", (long long)id);
@@ -652,9 +740,9 @@ static int run_concurrent(const char *root, int64_t id, int64_t n)
     dc_fs *fs = NULL;
     dc_store *s = NULL;
     char dir[4096], path[4200];
-    if (open_local(&fs, &s, root, true, &e) != DC_OK)
+    if (open_store(&fs, &s, root, true, &e) != DC_OK)
         die("open", &e);
-    snprintf(dir, sizeof dir, "%s.outcomes", root);
+    snprintf(dir, sizeof dir, "%s.outcomes", side_of(root));
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         die(dir, NULL);
     snprintf(path, sizeof path, "%s/%lld", dir, (long long)id);
@@ -680,6 +768,7 @@ typedef struct checker {
     int64_t writer_txns, setup_txns, mix_txns, checkpoints, live_files;
     int64_t acked, recovered, in_flight, torn_lines;
     int64_t mix_committed, mix_conflicts, pairs_checked;
+    int64_t data_files; /* data files of committed loop transactions found whole */
     int64_t conflicts_by_kind[DC_ARRAY_LEN(MIX_KINDS)];
     json_t *seen;    /* "w ID SEQ" / "c ID SEQ" -> version */
     json_t *txn_ids; /* transaction id -> version */
@@ -1276,6 +1365,38 @@ static void check_outcomes(checker *c, const json_t *outcomes)
     json_decref(by_key);
 }
 
+/* With DC_WRITER_DATA_MAX: the data file of every committed loop transaction is there,
+ * whole (it was written before the commit that names it). */
+static void check_data(checker *c, dc_fs *fs)
+{
+    int64_t max = data_max();
+    const char *key;
+    json_t *val;
+    if (max <= 0)
+        return;
+    json_object_foreach(c->seen, key, val)
+    {
+        long long id, seq;
+        char path[256];
+        int64_t size;
+        dc_fs_info st;
+        dc_error e;
+        if (key[0] != 'w' || sscanf(key, "w %lld %lld", &id, &seq) != 2)
+            continue;
+        loop_data(id, seq, max, path, sizeof path, &size);
+        dc_status rc = dc_fs_stat(fs, path, &st, &e);
+        if (rc != DC_OK)
+            problem(c, "commit %lld (\"%s\") names %s, which cannot be read: %s",
+                    (long long)json_integer_value(val), key, path, e.message);
+        else if (st.size != size)
+            problem(c, "commit %lld (\"%s\") names %s of %lld bytes, but it has %lld",
+                    (long long)json_integer_value(val), key, path, (long long)size,
+                    (long long)st.size);
+        else
+            c->data_files++;
+    }
+}
+
 /*
  * Check the catalog in `fs` (design note 3) against the acknowledgements (loop writers,
  * may be NULL) and the outcomes (the mix, may be NULL). Prints every problem and a
@@ -1308,6 +1429,7 @@ static int64_t check_catalog(dc_fs *fs, acks *a, json_t *outcomes, bool final)
         check_acks(&c, a);
     if (outcomes)
         check_outcomes(&c, outcomes);
+    check_data(&c, fs);
 done:
     printf("check %s: %lld versions, %lld writer + %lld mix + %lld setup transactions, "
            "%lld checkpoints equal to the replay, %lld live files",
@@ -1319,6 +1441,8 @@ done:
                "%lld torn ack lines",
                (long long)c.acked, (long long)c.recovered, (long long)c.in_flight,
                (long long)c.torn_lines);
+    if (data_max() > 0)
+        printf("; %lld data files whole", (long long)c.data_files);
     if (outcomes) {
         printf("; mix: %lld committed, %lld conflicts (", (long long)c.mix_committed,
                (long long)c.mix_conflicts);
@@ -1346,18 +1470,100 @@ static int run_check(const char *root, bool final)
     checker pre = {.final = final};
     acks a;
     char dir[4200];
-    if (dc_fs_local_open(&fs, root, NULL, &e) != DC_OK) {
+    if (open_root(&fs, root, false, &e) != DC_OK) {
         printf("FAIL: the catalog root does not open: %s\n", e.message);
         return 1;
     }
     /* Acknowledgements and outcomes first: whatever they claim is then in the log. */
-    load_acks(&pre, root, &a);
-    json_t *outcomes = load_outcomes(&pre, root);
-    snprintf(dir, sizeof dir, "%s.acks", root);
+    const char *side = side_of(root);
+    load_acks(&pre, side, &a);
+    json_t *outcomes = load_outcomes(&pre, side);
+    snprintf(dir, sizeof dir, "%s.acks", side);
     bool have_acks = access(dir, F_OK) == 0;
     int64_t problems = pre.problems + check_catalog(fs, have_acks ? &a : NULL, outcomes, final);
     json_decref(a.by_key);
     json_decref(outcomes);
+    dc_fs_unref(fs);
+    return problems ? 1 : 0;
+}
+
+/* ---- gc mode ---- */
+
+/* Every data file the log's add_delta operations name, as {path: version}. */
+static json_t *named_files(dc_store *s, int64_t latest, dc_error *e)
+{
+    json_t *named = json_object();
+    for (int64_t v = 1; v <= latest; v++) {
+        json_t *entry = NULL;
+        if (dc_store_read_entry(s, v, &entry, e) != DC_OK) {
+            json_decref(named);
+            return NULL;
+        }
+        size_t i, j, k;
+        json_t *txn, *op, *f;
+        json_array_foreach(json_object_get(entry, "transactions"), i, txn)
+            json_array_foreach(json_object_get(txn, "operations"), j, op)
+                json_array_foreach(json_object_get(op, "files"), k, f)
+                    json_object_set_new(named, jstr(f, "path"), json_integer(v));
+        json_decref(entry);
+    }
+    return named;
+}
+
+static int run_gc(const char *root)
+{
+    dc_error e;
+    dc_fs *fs = NULL;
+    dc_store *s = NULL;
+    dc_gc_report r = {0};
+    dc_fs_listing l = {0};
+    int64_t problems = 0, latest = 0;
+    json_t *named = NULL;
+    if (open_store(&fs, &s, root, false, &e) != DC_OK) {
+        printf("FAIL: the catalog does not open: %s\n", e.message);
+        return 1;
+    }
+    if (dc_store_gc(s, &(dc_gc_options){.grace_ns = -1}, &r, &e) != DC_OK) {
+        printf("FAIL: gc: %s\n", e.message);
+        problems++;
+        goto done;
+    }
+    printf("gc: removed %lld data files, %lld temporaries (multipart uploads on S3), %lld "
+           "checkpoint files, %lld bytes",
+           (long long)r.data_files, (long long)r.temporaries, (long long)r.checkpoint_files,
+           (long long)r.bytes);
+    /* nothing left behind: no temporary, no data file that no commit names */
+    if (dc_fs_sweep_temporaries(fs, 0, true, &l, NULL, &e) != DC_OK) {
+        printf("\nFAIL: cannot look for temporaries: %s", e.message);
+        problems++;
+    } else if (l.n > 0) {
+        printf("\nFAIL: %lld temporaries are left after the collection, %s first", (long long)l.n,
+               l.entries[0].key);
+        problems++;
+    }
+    dc_fs_listing_free(&l);
+    if (dc_store_latest_version(s, &latest, &e) != DC_OK || !(named = named_files(s, latest, &e))) {
+        printf("\nFAIL: cannot read the log: %s", e.message);
+        problems++;
+        goto done;
+    }
+    if (dc_fs_list_all(fs, "data/", true, &l, &e) != DC_OK) {
+        printf("\nFAIL: cannot list data/: %s", e.message);
+        problems++;
+    }
+    for (int64_t i = 0; i < l.n; i++) {
+        if (!json_object_get(named, l.entries[i].key)) {
+            if (problems++ < MAX_PROBLEMS_SHOWN)
+                printf("\nFAIL: %s is left in data/ but no commit names it", l.entries[i].key);
+        }
+    }
+    printf("; %lld data files left, all named by the log's %lld commits\n", (long long)l.n,
+           (long long)latest);
+done:
+    dc_fs_listing_free(&l);
+    json_decref(named);
+    dc_gc_report_free(&r);
+    dc_store_unref(s);
     dc_fs_unref(fs);
     return problems ? 1 : 0;
 }
@@ -1441,7 +1647,7 @@ static int run_threads(int nthreads, int n)
 static int usage(void)
 {
     fputs("usage: dc-test-writer loop ROOT ID N | concurrent ROOT ID N | check [--final] ROOT |"
-          " threads T N\n",
+          " threads T N | gc ROOT\n",
           stderr);
     return 2;
 }
@@ -1470,6 +1676,8 @@ int main(int argc, char **argv)
         return run_check(argv[2], false);
     if (argc == 4 && !strcmp(argv[1], "check") && !strcmp(argv[2], "--final"))
         return run_check(argv[3], true);
+    if (argc == 3 && !strcmp(argv[1], "gc"))
+        return run_gc(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "threads") && parse_int(argv[2], &a) &&
         parse_int(argv[3], &b))
         return run_threads((int)a, (int)b);

@@ -439,6 +439,44 @@ static void reader_destroy(dc_reader *rd)
     pqr_free(rd->impl);
 }
 
+/*
+ * Prefetch hints (dc_input_prefetch: a remote input fetches the ranges together, in
+ * parallel; a local one ignores them). Before the selector runs: the page indexes of row
+ * group g (every column's: the selector reads its predicate's, the plan the projected
+ * ones'). Before the chunks are read: the projected columns' chunks, or with selected
+ * rows only their dictionaries and the pages overlapping the selection.
+ */
+static dc_status prefetch_indexes(pqr_reader *r, int32_t g, dc_error *err)
+{
+    pqr_ranges pr = {0};
+    dc_status rc = DC_OK;
+    const dc_pq_row_group *rg = &r->f->meta.row_groups[g];
+    for (int64_t i = 0; i < rg->n_columns && rc == DC_OK; i++) {
+        const dc_pq_column_chunk *cc = &rg->columns[i];
+        if (cc->has_column_index_offset && cc->has_column_index_length)
+            rc = pqr_ranges_add(&pr, cc->column_index_offset, cc->column_index_length, err);
+        if (rc == DC_OK && cc->has_offset_index_offset && cc->has_offset_index_length)
+            rc = pqr_ranges_add(&pr, cc->offset_index_offset, cc->offset_index_length, err);
+    }
+    if (rc == DC_OK)
+        rc = dc_input_prefetch(r->f->in, pr.v, pr.n, err);
+    dc_free(pr.v);
+    return rc;
+}
+
+static dc_status prefetch_chunks(pqr_reader *r, int32_t g, bool selected, dc_error *err)
+{
+    pqr_ranges pr = {0};
+    dc_status rc = DC_OK;
+    for (int32_t i = 0; i < r->n_cols && rc == DC_OK; i++)
+        rc = pqr_column_plan(&r->cols[i], g, selected ? r->ranges : NULL,
+                             selected ? r->n_ranges : 0, &pr, err);
+    if (rc == DC_OK)
+        rc = dc_input_prefetch(r->f->in, pr.v, pr.n, err);
+    dc_free(pr.v);
+    return rc;
+}
+
 /* Move to the next row group with rows that the filter keeps; false at the end. */
 static dc_status next_row_group(pqr_reader *r, bool *more, dc_error *err)
 {
@@ -454,7 +492,11 @@ static dc_status next_row_group(pqr_reader *r, bool *more, dc_error *err)
         r->n_ranges = 0;
         if (r->io_lock)
             pthread_mutex_lock(r->io_lock);
-        bool selected = r->select && r->select(r->f, g, &r->ranges, &r->n_ranges, r->select_user);
+        bool selected = false;
+        if (r->select) {
+            rc = prefetch_indexes(r, g, err);
+            selected = rc == DC_OK && r->select(r->f, g, &r->ranges, &r->n_ranges, r->select_user);
+        }
         if (selected) {
             rows = 0;
             for (int64_t i = 0; i < r->n_ranges; i++) {
@@ -469,6 +511,8 @@ static dc_status next_row_group(pqr_reader *r, bool *more, dc_error *err)
                 rows += q->end - q->start;
             }
         }
+        if (rc == DC_OK && rows > 0 && r->n_cols > 0)
+            rc = prefetch_chunks(r, g, selected, err);
         for (int32_t i = 0; i < r->n_cols && rc == DC_OK && rows > 0; i++)
             rc = selected ? pqr_column_start_selected(&r->cols[i], g, r->ranges, r->n_ranges, err)
                           : pqr_column_start(&r->cols[i], g, err);

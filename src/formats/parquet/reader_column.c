@@ -17,6 +17,7 @@ void pqr_column_init(pqr_column *c, const dc_pq_file *f, int32_t leaf, dc_pq_cod
     c->L = &f->leaves[leaf];
     c->codec = codec;
     c->rg = -1;
+    c->oi_rg = -1;
     dc_bytes *all[] = {&c->dict_vals, &c->dict_offsets, &c->page_def, &c->page_rep,
                        &c->page_buf,  &c->pre_ends,     &c->pre_data, &c->idx,
                        &c->out_def,   &c->out_rep,      &c->out_vals, &c->out_ends};
@@ -37,6 +38,9 @@ void pqr_column_clear(pqr_column *c)
     dc_free(c->inc_end);
     dc_free(c->inc_pos);
     c->inc_first = c->inc_end = c->inc_pos = NULL;
+    dc_pq_offset_index_clear(&c->oi);
+    memset(&c->oi, 0, sizeof c->oi);
+    c->oi_rg = -1;
 }
 
 dc_status pqr_column_fail(const pqr_column *c, dc_status rc, dc_error *err)
@@ -118,14 +122,119 @@ dc_status pqr_column_start(pqr_column *c, int32_t rg, dc_error *err)
 /* Load the dictionary page at the start of the chunk, if there is one (before a seek). */
 static dc_status load_page(pqr_column *c, bool *eof, dc_error *err);
 
+dc_status pqr_ranges_add(pqr_ranges *r, int64_t offset, int64_t length, dc_error *err)
+{
+    if (length <= 0)
+        return DC_OK;
+    if (r->n > 0 && r->v[r->n - 1].offset + r->v[r->n - 1].length == offset) {
+        r->v[r->n - 1].length += length; /* adjacent: one range */
+        return DC_OK;
+    }
+    if (r->n == r->cap) {
+        int64_t cap = r->cap ? r->cap * 2 : 16;
+        dc_input_range *v = dc_realloc(r->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return dc_error_nomem(err);
+        r->v = v;
+        r->cap = cap;
+    }
+    r->v[r->n++] = (dc_input_range){offset, length};
+    return DC_OK;
+}
+
+/* The offset index of row group rg, read once for planning and reading (DC_ENOTFOUND:
+ * none, or not usable). */
+static dc_status column_oi(pqr_column *c, int32_t rg, dc_error *err)
+{
+    if (c->oi_rg == rg)
+        return c->oi_found ? DC_OK : DC_ENOTFOUND;
+    dc_pq_offset_index_clear(&c->oi);
+    memset(&c->oi, 0, sizeof c->oi);
+    c->oi_rg = -1;
+    dc_status rc = pqr_offset_index(c->file, rg, c->leaf, &c->oi, err);
+    if (rc != DC_OK && rc != DC_ENOTFOUND)
+        return rc;
+    c->oi_rg = rg;
+    c->oi_found = rc == DC_OK;
+    return rc;
+}
+
+/* The pages overlapping `ranges` into inc_first/inc_end, their page numbers into inc_pos
+ * (room for every page: sel_reserve); their count, *total the bytes with the dictionary. */
+static int64_t select_pages(pqr_column *c, int64_t rows, const dc_pq_row_range *ranges, int64_t n,
+                            int64_t dict_len, int64_t *total)
+{
+    const dc_pq_offset_index *oi = &c->oi;
+    int64_t np = oi->n_page_locations, ni = 0, ri = 0;
+    *total = dict_len;
+    for (int64_t i = 0; i < np; i++) {
+        int64_t a = oi->page_locations[i].first_row_index;
+        int64_t b = i + 1 < np ? oi->page_locations[i + 1].first_row_index : rows;
+        while (ri < n && ranges[ri].end <= a)
+            ri++;
+        if (ri == n)
+            break;
+        if (ranges[ri].start >= b)
+            continue;
+        c->inc_first[ni] = a;
+        c->inc_end[ni] = b;
+        c->inc_pos[ni] = i; /* the page number for now */
+        ni++;
+        *total += oi->page_locations[i].compressed_page_size;
+    }
+    return ni;
+}
+
+/* The run of adjacent selected pages from k (page numbers in inc_pos): its end j, its
+ * offset and length in the file. */
+static int64_t page_run(const pqr_column *c, int64_t k, int64_t ni, int64_t *off, int64_t *span)
+{
+    const dc_pq_offset_index *oi = &c->oi;
+    int64_t j = k;
+    *off = oi->page_locations[c->inc_pos[k]].offset;
+    *span = 0;
+    while (j < ni && (j == k || c->inc_pos[j] == c->inc_pos[j - 1] + 1)) {
+        const dc_pq_page_location *p = &oi->page_locations[c->inc_pos[j]];
+        if (j > k && p->offset != *off + *span)
+            break;
+        *span = p->offset + p->compressed_page_size - *off;
+        j++;
+    }
+    return j;
+}
+
+dc_status pqr_column_plan(pqr_column *c, int32_t rg, const dc_pq_row_range *ranges, int64_t n,
+                          pqr_ranges *out, dc_error *err)
+{
+    int64_t start, len;
+    dc_pq_file_chunk_range(c->file, rg, c->leaf, &start, &len);
+    if (!ranges)
+        return pqr_ranges_add(out, start, len, err);
+    dc_status rc = column_oi(c, rg, err);
+    if (rc == DC_ENOTFOUND)
+        return pqr_ranges_add(out, start, len, err);
+    if (rc != DC_OK)
+        return pqr_column_fail(c, rc, err);
+    int64_t dict_len = c->oi.page_locations[0].offset - start, total;
+    DC_TRY(sel_reserve(c, c->oi.n_page_locations, err));
+    int64_t ni =
+        select_pages(c, c->file->meta.row_groups[rg].num_rows, ranges, n, dict_len, &total);
+    DC_TRY(pqr_ranges_add(out, start, dict_len, err));
+    for (int64_t k = 0; k < ni;) {
+        int64_t off, span;
+        k = page_run(c, k, ni, &off, &span);
+        DC_TRY(pqr_ranges_add(out, off, span, err));
+    }
+cleanup:
+    return rc;
+}
+
 dc_status pqr_column_start_selected(pqr_column *c, int32_t rg, const dc_pq_row_range *ranges,
                                     int64_t n, dc_error *err)
 {
     dc_status rc = DC_OK;
-    dc_pq_offset_index oi;
     int64_t rows = c->file->meta.row_groups[rg].num_rows;
-    memset(&oi, 0, sizeof oi);
-    rc = pqr_offset_index(c->file, rg, c->leaf, &oi, err);
+    rc = column_oi(c, rg, err);
     if (rc == DC_ENOTFOUND) { /* no index: the whole chunk, rows skipped by decoding them */
         DC_TRY(pqr_column_start(c, rg, err));
         DC_TRY(sel_reserve(c, 1, err));
@@ -141,25 +250,11 @@ dc_status pqr_column_start_selected(pqr_column *c, int32_t rg, const dc_pq_row_r
         return pqr_column_fail(c, rc, err);
     int64_t start, len;
     dc_pq_file_chunk_range(c->file, rg, c->leaf, &start, &len);
-    int64_t np = oi.n_page_locations, dict_len = oi.page_locations[0].offset - start;
+    int64_t np = c->oi.n_page_locations, dict_len = c->oi.page_locations[0].offset - start;
     DC_TRY(sel_reserve(c, np, err));
     /* the pages overlapping a range, and the bytes they need */
-    int64_t total = dict_len, ni = 0, ri = 0;
-    for (int64_t i = 0; i < np; i++) {
-        int64_t a = oi.page_locations[i].first_row_index;
-        int64_t b = i + 1 < np ? oi.page_locations[i + 1].first_row_index : rows;
-        while (ri < n && ranges[ri].end <= a)
-            ri++;
-        if (ri == n)
-            break;
-        if (ranges[ri].start >= b)
-            continue;
-        c->inc_first[ni] = a;
-        c->inc_end[ni] = b;
-        c->inc_pos[ni] = i; /* the page number for now */
-        ni++;
-        total += oi.page_locations[i].compressed_page_size;
-    }
+    int64_t total;
+    int64_t ni = select_pages(c, rows, ranges, n, dict_len, &total);
     if (total > c->chunk_cap) {
         dc_free(c->chunk);
         c->chunk_cap = 0;
@@ -181,21 +276,15 @@ dc_status pqr_column_start_selected(pqr_column *c, int32_t rg, const dc_pq_row_r
         at = dict_len;
     }
     for (int64_t k = 0; k < ni;) {
-        int64_t j = k, off = oi.page_locations[c->inc_pos[k]].offset, span = 0;
-        while (j < ni && (j == k || c->inc_pos[j] == c->inc_pos[j - 1] + 1)) {
-            const dc_pq_page_location *p = &oi.page_locations[c->inc_pos[j]];
-            if (j > k && p->offset != off + span)
-                break;
-            span = p->offset + p->compressed_page_size - off;
-            j++;
-        }
+        int64_t off, span;
+        int64_t j = page_run(c, k, ni, &off, &span);
         DC_TRY(dc_input_read_at(c->file->in, off, c->chunk + at, span, &got, err));
         if (got != span) {
             rc = col_corrupt(c, err, "the column chunk is cut off");
             goto cleanup;
         }
         for (int64_t q = k, pos = at; q < j; q++) { /* page numbers -> positions */
-            int64_t sz = oi.page_locations[c->inc_pos[q]].compressed_page_size;
+            int64_t sz = c->oi.page_locations[c->inc_pos[q]].compressed_page_size;
             c->inc_pos[q] = pos;
             pos += sz;
         }
@@ -228,7 +317,6 @@ dc_status pqr_column_start_selected(pqr_column *c, int32_t rg, const dc_pq_row_r
         }
     }
 cleanup:
-    dc_pq_offset_index_clear(&oi);
     return rc;
 }
 

@@ -130,7 +130,7 @@ void dc_pq_file_free(dc_pq_file *f)
 dc_status dc_pq_file_open(dc_pq_file **out, dc_input *in, dc_error *err)
 {
     dc_status rc = DC_OK;
-    uint8_t *footer = NULL;
+    uint8_t *footer = NULL, *tail_buf = NULL;
     uint8_t tail[8], head[4];
     *out = NULL;
     dc_pq_file *f = dc_calloc(1, sizeof *f);
@@ -152,8 +152,18 @@ dc_status dc_pq_file_open(dc_pq_file **out, dc_input *in, dc_error *err)
                      f->size);
         goto cleanup;
     }
-    DC_TRY(read_exact(in, 0, head, 4, err));
-    DC_TRY(read_exact(in, f->size - 8, tail, 8, err));
+    /* the last PQR_TAIL_READ bytes in one read: the footer and its length, whole in most
+     * files, so that a remote file costs one request here (and the magic at the start
+     * comes from it too when the file is that small) */
+    int64_t tail_len = DC_MIN(f->size, PQR_TAIL_READ);
+    tail_buf = dc_malloc((size_t)tail_len);
+    DC_TRY_ALLOC(tail_buf, err);
+    if (tail_len < f->size) /* first: an S3 input holds the start since it was opened */
+        DC_TRY(read_exact(in, 0, head, 4, err));
+    DC_TRY(read_exact(in, f->size - tail_len, tail_buf, tail_len, err));
+    memcpy(tail, tail_buf + tail_len - 8, 8);
+    if (tail_len == f->size)
+        memcpy(head, tail_buf, 4);
     if (!memcmp(tail + 4, "PARE", 4)) {
         rc = dc_error_set(err, DC_EUNSUPPORTED,
                           "%s: the file is encrypted (footer magic PARE); "
@@ -175,10 +185,16 @@ dc_status dc_pq_file_open(dc_pq_file **out, dc_input *in, dc_error *err)
         goto cleanup;
     }
     f->data_end = f->size - 8 - f->footer_len;
-    footer = dc_malloc((size_t)DC_MAX(f->footer_len, 1));
-    DC_TRY_ALLOC(footer, err);
-    DC_TRY(read_exact(in, f->data_end, footer, f->footer_len, err));
-    rc = dc_pq_file_metadata_decode(&f->meta, footer, f->footer_len, err);
+    const uint8_t *fbytes;
+    if (f->footer_len + 8 <= tail_len) {
+        fbytes = tail_buf + (tail_len - 8 - f->footer_len);
+    } else {
+        footer = dc_malloc((size_t)DC_MAX(f->footer_len, 1));
+        DC_TRY_ALLOC(footer, err);
+        DC_TRY(read_exact(in, f->data_end, footer, f->footer_len, err));
+        fbytes = footer;
+    }
+    rc = dc_pq_file_metadata_decode(&f->meta, fbytes, f->footer_len, err);
     if (rc != DC_OK) {
         dc_error_prefix(err, "%s: not a valid Parquet file: footer at offset %" PRId64 ": ",
                         in->name, f->data_end);
@@ -198,6 +214,7 @@ dc_status dc_pq_file_open(dc_pq_file **out, dc_input *in, dc_error *err)
     f = NULL;
 cleanup:
     dc_free(footer);
+    dc_free(tail_buf);
     dc_pq_file_free(f);
     return rc;
 }

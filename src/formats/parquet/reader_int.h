@@ -35,6 +35,7 @@
 #define PQR_MAX_PAGE_VALUES ((int64_t)1 << 26)
 #define PQR_MAX_BATCH_BYTES ((int64_t)1 << 30)
 #define PQR_MAX_THREADS 8
+#define PQR_TAIL_READ       ((int64_t)64 << 10) /* bytes read at the end of a file at open */
 
 enum { PQR_LEAF, PQR_STRUCT, PQR_LIST, PQR_MAP };
 
@@ -121,6 +122,10 @@ typedef struct pqr_column {
     int64_t n_inc;
     int64_t *inc_first, *inc_end, *inc_pos; /* row span of each page, its place in `chunk` */
     int64_t row_pos; /* the row the decoder gives next (-1: not placed yet) */
+    /* the offset index of row group oi_rg (-1: none read), kept from planning to reading */
+    int32_t oi_rg;
+    bool oi_found;
+    dc_pq_offset_index oi;
 } pqr_column;
 
 void pqr_column_init(pqr_column *c, const dc_pq_file *f, int32_t leaf, dc_pq_codec_ctx *codec);
@@ -142,6 +147,20 @@ dc_status pqr_offset_index(const dc_pq_file *f, int32_t rg, int32_t leaf, dc_pq_
 dc_status pqr_column_start_selected(pqr_column *c, int32_t rg, const dc_pq_row_range *ranges,
                                     int64_t n, dc_error *err);
 dc_status pqr_column_seek(pqr_column *c, int64_t row, dc_error *err);
+/* A growable list of byte ranges (the reader's prefetch plan). */
+typedef struct pqr_ranges {
+    dc_input_range *v;
+    int64_t n, cap;
+} pqr_ranges;
+dc_status pqr_ranges_add(pqr_ranges *r, int64_t offset, int64_t length, dc_error *err);
+/*
+ * The byte ranges the column will read for row group `rg` (appended to `out`): with
+ * `ranges` NULL the whole chunk; with selected rows the dictionary region and the runs
+ * of pages overlapping them, from the offset index (read now, and kept for
+ * pqr_column_start_selected), else the whole chunk.
+ */
+dc_status pqr_column_plan(pqr_column *c, int32_t rg, const dc_pq_row_range *ranges, int64_t n,
+                          pqr_ranges *out, dc_error *err);
 /* Forget the batch output (buffers moved away or to be reused). */
 void pqr_column_reset_output(pqr_column *c);
 /* Prefix err with file, column, row group and page: "FILE: column a.b, row group 0, ...". */
