@@ -430,23 +430,16 @@ static dc_status copy_table(copier *k, const char *sns, const char *stab, const 
     ro.table_version = k->table_version;
     if (k->table_version > 0 && (rc = version_info(k, sns, stab, &ti)) != DC_OK)
         goto done;
-    if (!ti.schema) { /* no schema yet, or a schemaless table: its read is the manifest */
-        bool schemaless = false;
+    if (ti.schemaless) { /* its read is the manifest: the files are copied as they are */
+        int64_t files = 0;
         if ((rc = dc_table_read(k->sc, k->st, sns, stab, &ro, &r, &k->e)) != DC_OK)
             goto done;
-        const dc_schema *ms = dc_reader_schema(r);
-        schemaless = dc_schema_find(ms, "path") >= 0 && dc_schema_find(ms, "stream_position") >= 0;
-        if (schemaless) {
-            int64_t files = 0;
-            rc = copy_files(k, &ti, r, dns, dtab, &files);
-            if (rc == DC_OK)
-                json_array_append_new(k->tables,
-                                      json_pack("{s:s, s:s, s:I, s:I}", "from", from, "to", to,
-                                                "rows", (json_int_t)0, "files", (json_int_t)files));
-            goto done;
-        }
-        dc_reader_free(r);
-        r = NULL;
+        rc = copy_files(k, &ti, r, dns, dtab, &files);
+        if (rc == DC_OK)
+            json_array_append_new(k->tables,
+                                  json_pack("{s:s, s:s, s:I, s:I}", "from", from, "to", to, "rows",
+                                            (json_int_t)0, "files", (json_int_t)files));
+        goto done;
     }
     dc_table_options o;
     dc_table_options_init(&o);
