@@ -281,3 +281,28 @@ uint8_t *tu_parquet_bytes(const dc_batch *b, const dc_parquet_write_options *o, 
     dc_output_close(out);
     return copy;
 }
+
+int64_t tu_put_parquet(struct dc_fs *fs, const char *path, dc_reader *r)
+{
+    dc_output *o;
+    dc_batch_writer *w;
+    dc_parquet_write_options po;
+    dc_parquet_write_options_init(&po);
+    DC_ASSERT_OK(dc_fs_open_output(fs, path, 0, &o, NULL));
+    DC_ASSERT_OK(dc_parquet_writer_open(&w, o, dc_reader_schema(r), &po, NULL));
+    for (;;) {
+        dc_batch *b;
+        DC_ASSERT_OK(dc_reader_next(r, &b, NULL));
+        if (!b)
+            break;
+        DC_ASSERT_OK(dc_batch_writer_write(w, b, NULL));
+        dc_batch_unref(b);
+    }
+    DC_ASSERT_OK(dc_batch_writer_finish(w, NULL));
+    DC_ASSERT_OK(dc_output_finish(o, NULL));
+    int64_t size = o->written;
+    dc_batch_writer_free(w);
+    dc_output_close(o);
+    dc_reader_free(r);
+    return size;
+}

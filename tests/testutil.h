@@ -72,6 +72,8 @@ char *tu_schema_text(const dc_schema *s);
 
 /* One batch written as a Parquet file in memory with `o`; the bytes (caller frees). */
 uint8_t *tu_parquet_bytes(const dc_batch *b, const dc_parquet_write_options *o, int64_t *len);
+/* Write every batch of `r` (consumed) as a Parquet file at `path` of `fs`; its size. */
+int64_t tu_put_parquet(struct dc_fs *fs, const char *path, dc_reader *r);
 
 /* A fresh empty temporary directory (removed by tu_rmdir). Caller frees with dc_free. */
 char *tu_tmpdir(void);

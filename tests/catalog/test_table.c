@@ -704,27 +704,7 @@ static void test_table_versions_and_rollback(void **state)
 /* Write the rows of `r` as a Parquet file at `path` of the catalog's store; its size. */
 static int64_t put_parquet(dc_catalog *c, const char *path, dc_reader *r)
 {
-    dc_output *o;
-    dc_batch_writer *w;
-    dc_parquet_write_options po;
-    dc_parquet_write_options_init(&po);
-    DC_ASSERT_OK(dc_fs_open_output(dc_store_fs(c->store), path, 0, &o, NULL));
-    DC_ASSERT_OK(dc_parquet_writer_open(&w, o, dc_reader_schema(r), &po, NULL));
-    for (;;) {
-        dc_batch *b;
-        DC_ASSERT_OK(dc_reader_next(r, &b, NULL));
-        if (!b)
-            break;
-        DC_ASSERT_OK(dc_batch_writer_write(w, b, NULL));
-        dc_batch_unref(b);
-    }
-    DC_ASSERT_OK(dc_batch_writer_finish(w, NULL));
-    DC_ASSERT_OK(dc_output_finish(o, NULL));
-    int64_t size = o->written;
-    dc_batch_writer_free(w);
-    dc_output_close(o);
-    dc_reader_free(r);
-    return size;
+    return tu_put_parquet(dc_store_fs(c->store), path, r);
 }
 
 static void test_staged_writes(void **state)

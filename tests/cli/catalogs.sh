@@ -3,17 +3,7 @@
 # $XDG_CONFIG_HOME/deltacat/config.json, else ~/.config/deltacat/config.json),
 # `deltacat catalog list|add|remove|default`, --catalog on every command.
 set -uo pipefail
-DC=${DC_BIN:?}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-failures=0; checks=0
-check() { # name, expected, actual
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    failures=$((failures + 1))
-    printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"
-  fi
-}
-code() { "$@" >/dev/null 2>&1; echo $?; }
+. "${DC_SOURCE_DIR:?}/tests/lib/cli.sh" # DC, work, check, code, finish
 err() { "$@" 2>&1 >/dev/null; }
 has() { grep -qF -- "$1" && echo yes || echo no; }
 unset DELTACAT_ROOT XDG_CONFIG_HOME

@@ -2,17 +2,7 @@
 # End-to-end tests of `deltacat convert`, `show`, `help`, `--version` and the
 # exit codes, driving the binary and asserting its output.
 set -uo pipefail
-DC=${DC_BIN:?}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-failures=0; checks=0
-check() { # name, expected, actual
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    failures=$((failures + 1))
-    printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"
-  fi
-}
-code() { "$@" >/dev/null 2>&1; echo $?; }
+. "${DC_SOURCE_DIR:?}/tests/lib/cli.sh" # DC, work, check, code, finish
 
 cat > "$work/users.csv" <<'CSV'
 id,name,age,joined,score

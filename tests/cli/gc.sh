@@ -2,17 +2,7 @@
 # End-to-end tests of `deltacat gc`: abandoned staged files past the grace period,
 # dropped (and purged) tables once their versions expire, dry runs, JSON, exit codes.
 set -uo pipefail
-DC=${DC_BIN:?}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-failures=0; checks=0
-check() { # name, expected, actual
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    failures=$((failures + 1))
-    printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"
-  fi
-}
-code() { "$@" >/dev/null 2>&1; echo $?; }
+. "${DC_SOURCE_DIR:?}/tests/lib/cli.sh" # DC, work, check, code, finish
 has() { grep -qF -- "$1" && echo yes || echo no; }
 field() { grep -o "\"$1\":[0-9a-z]*" | head -1 | cut -d: -f2; } # field NAME < json
 tree() { (cd "$1" && find . -type f | sort | xargs -r md5sum); }

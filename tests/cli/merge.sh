@@ -2,17 +2,7 @@
 # End-to-end: seed 000's "Live Feature Enrichment" with the command: a table with a merge
 # key, a MERGE with new columns, a partial MERGE, a DELETE, time travel and compaction.
 set -uo pipefail
-DC=${DC_BIN:?}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-failures=0; checks=0
-check() { # name, expected, actual
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    failures=$((failures + 1))
-    printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"
-  fi
-}
-code() { "$@" >/dev/null 2>&1; echo $?; }
+. "${DC_SOURCE_DIR:?}/tests/lib/cli.sh" # DC, work, check, code, finish
 cd "$work"
 R=(--root "$work/cat")
 rows() { "$DC" read "${R[@]}" users --format csv "$@" | tail -n +2 | sort -t, -k1,1n | paste -sd'|'; }

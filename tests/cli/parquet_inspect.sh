@@ -3,19 +3,9 @@
 # `convert`, on the committed fixture tests/formats/data/parquet/small_nested.parquet
 # (written by pyarrow; regenerate with gen.py beside it).
 set -uo pipefail
-DC=${DC_BIN:?}
+. "${DC_SOURCE_DIR:?}/tests/lib/cli.sh" # DC, work, check, code, finish
 SRC=${DC_SOURCE_DIR:?}
 fx=$SRC/tests/formats/data/parquet/small_nested.parquet
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-failures=0; checks=0
-check() { # name, expected, actual
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    failures=$((failures + 1))
-    printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"
-  fi
-}
-code() { "$@" >/dev/null 2>&1; echo $?; }
 
 out=$("$DC" inspect "$fx")
 check "inspect exit code" 0 "$(code "$DC" inspect "$fx")"

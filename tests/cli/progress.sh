@@ -2,17 +2,8 @@
 # Progress bars: drawn on standard error when it is a terminal (run under script(1)),
 # erased when the work ends, never in piped or redirected output.
 set -uo pipefail
-DC=${DC_BIN:?}
+. "${DC_SOURCE_DIR:?}/tests/lib/cli.sh" # DC, work, check, code, finish
 GEN=${DC_BENCH_GEN:?}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-failures=0; checks=0
-check() { # name, expected, actual
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    failures=$((failures + 1))
-    printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"
-  fi
-}
 has() { grep -qF -- "$1" && echo yes || echo no; }
 matches() { grep -qE -- "$1" && echo yes || echo no; }
 if ! command -v script >/dev/null; then echo "cli progress: skipped (no script(1))"; exit 0; fi

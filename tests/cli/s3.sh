@@ -8,20 +8,10 @@
 # bucket named and nothing created. Without moto_server the test FAILS (run
 # scripts/bootstrap.sh).
 set -uo pipefail
-DC=${DC_BIN:?}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+. "${DC_SOURCE_DIR:?}/tests/lib/cli.sh" # DC, work, check, code, finish
 . "${DC_SOURCE_DIR:?}/tests/oracles/moto.sh"
 moto_start || { echo "s3: FAIL: $MOTO_WHY"; exit 1; }
 moto_bucket dc-cli || exit 1
-failures=0; checks=0
-check() { # name, expected, actual
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    failures=$((failures + 1))
-    printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"
-  fi
-}
-code() { "$@" >/dev/null 2>&1; echo $?; }
 err() { "$@" 2>&1 >/dev/null; }
 has() { grep -qF -- "$1" && echo yes || echo no; }
 # the rows of a table as sorted CSV lines joined by '|'

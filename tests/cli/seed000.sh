@@ -4,17 +4,7 @@
 # namespaces, multi-table transactions (txn), multiple catalogs with list/copy, and time
 # travel with the transaction history. (Merge keys and deletes come with the engine's merge.)
 set -uo pipefail
-DC=${DC_BIN:?}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-failures=0; checks=0
-check() { # name, expected, actual
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    failures=$((failures + 1))
-    printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"
-  fi
-}
-code() { "$@" >/dev/null 2>&1; echo $?; }
+. "${DC_SOURCE_DIR:?}/tests/lib/cli.sh" # DC, work, check, code, finish
 has() { grep -qF -- "$1" && echo yes || echo no; }
 csv() { "$DC" read "$@" --format csv | tail -n +2 | paste -sd'|'; } # rows, |-separated
 count() { "$DC" read "$@" --format csv | tail -n +2 | wc -l | tr -d ' '; }

@@ -3,17 +3,7 @@
 # table create/alter/rename/rollback/versions, namespace alter/rename and write's
 # --merge-key and --mode merge|delete: outputs, exit codes, nothing changed on bad input.
 set -uo pipefail
-DC=${DC_BIN:?}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-failures=0; checks=0
-check() { # name, expected, actual
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    failures=$((failures + 1))
-    printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"
-  fi
-}
-code() { "$@" >/dev/null 2>&1; echo $?; }
+. "${DC_SOURCE_DIR:?}/tests/lib/cli.sh" # DC, work, check, code, finish
 err() { "$@" 2>&1 >/dev/null; }
 has() { grep -qF -- "$1" && echo yes || echo no; } # has TEXT < input
 tree() { (cd "$1" && find . -type f | sort | xargs -r md5sum); }

@@ -2,17 +2,7 @@
 # End-to-end tests of the catalog commands (init, write, read, history, namespace,
 # table), driving the binary and asserting its output and exit codes.
 set -uo pipefail
-DC=${DC_BIN:?}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-failures=0; checks=0
-check() { # name, expected, actual
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    failures=$((failures + 1))
-    printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"
-  fi
-}
-code() { "$@" >/dev/null 2>&1; echo $?; }
+. "${DC_SOURCE_DIR:?}/tests/lib/cli.sh" # DC, work, check, code, finish
 cd "$work"
 printf 'id,name,age\n1,Cheshire,3\n2,Dinah,7\n' > u.csv
 printf 'id,name,age,city\n3,Felix,5,Paris\n' > v.csv

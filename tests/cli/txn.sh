@@ -2,17 +2,7 @@
 # End-to-end tests of `deltacat txn`: several operations on several tables and namespaces
 # in one transaction, all or nothing; malformed files refused with nothing changed.
 set -uo pipefail
-DC=${DC_BIN:?}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-failures=0; checks=0
-check() { # name, expected, actual
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    failures=$((failures + 1))
-    printf 'FAIL %s\n--- expected\n%s\n--- got\n%s\n' "$1" "$2" "$3"
-  fi
-}
-code() { "$@" >/dev/null 2>&1; echo $?; }
+. "${DC_SOURCE_DIR:?}/tests/lib/cli.sh" # DC, work, check, code, finish
 err() { "$@" 2>&1 >/dev/null; }
 has() { grep -qF -- "$1" && echo yes || echo no; }
 matches() { grep -q -- "$1" && echo yes || echo no; }
