@@ -446,6 +446,26 @@ dc_status dc_fs_list(dc_fs *fs, const char *prefix, bool recursive, dc_fs_list_f
     return fs->vt->list(fs, prefix, recursive, count_entry, &c, err);
 }
 
+dc_status dc_fs_first_after(dc_fs *fs, const char *prefix, const char *after, char **key,
+                            dc_error *err)
+{
+    *key = NULL;
+    dc_status rc = check_fs(fs, err);
+    if (rc == DC_OK)
+        rc = check_key(prefix, true, "prefix", err);
+    if (rc == DC_OK)
+        rc = check_key(after, false, "key", err);
+    if (rc != DC_OK)
+        return rc;
+    if (!fs->vt->first_after)
+        return dc_error_set(err, DC_EUNSUPPORTED, "%s: no single-request listing here",
+                            fs->display);
+    bool unknown;
+    if ((rc = begin(fs, DC_FS_OP_LIST, prefix, &unknown, err)) != DC_OK)
+        return rc;
+    return fs->vt->first_after(fs, prefix, after, key, err);
+}
+
 static dc_status collect(const dc_fs_entry *e, void *user)
 {
     dc_fs_listing *l = user;

@@ -164,6 +164,13 @@ typedef struct dc_fs_vtable {
      */
     dc_status (*sweep_temporaries)(dc_fs *fs, int64_t cutoff_ns, bool dry_run, dc_fs_list_fn fn,
                                    void *user, dc_error *err);
+    /*
+     * Optional (NULL: dc_fs_first_after says DC_EUNSUPPORTED). The first object key under
+     * `prefix` that sorts after `after` (*key dc_malloc'd, NULL when there is none), in
+     * one request (S3: ListObjectsV2 start-after, max-keys 1).
+     */
+    dc_status (*first_after)(dc_fs *fs, const char *prefix, const char *after, char **key,
+                             dc_error *err);
 } dc_fs_vtable;
 
 /* An armed fault (dc_fs_inject_fault). */
@@ -326,6 +333,14 @@ dc_status dc_fs_exists(dc_fs *fs, const char *path, bool *exists, dc_error *err)
  */
 dc_status dc_fs_list(dc_fs *fs, const char *prefix, bool recursive, dc_fs_list_fn fn, void *user,
                      dc_error *err);
+/*
+ * The first object key under `prefix` ("a/") that sorts after `after` (a key under it), in
+ * one request where the backend can (*key: dc_malloc'd, NULL when none; counted as a
+ * list). DC_EUNSUPPORTED where it cannot: a local or memory store answers existence checks
+ * as cheaply.
+ */
+dc_status dc_fs_first_after(dc_fs *fs, const char *prefix, const char *after, char **key,
+                            dc_error *err);
 /* The same into `out` (initialized here; free with dc_fs_listing_free even on failure). */
 dc_status dc_fs_list_all(dc_fs *fs, const char *prefix, bool recursive, dc_fs_listing *out,
                          dc_error *err);

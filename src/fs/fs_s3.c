@@ -125,8 +125,9 @@ static dc_status head(dc_fs *fs, const char *path, const char *what, dc_s3_resp 
  * One ListObjectsV2 page of keys starting with root + `prefix` (after `token`), parsed into
  * `x` (free it with dc_s3__xml_free either way). *status gets the HTTP status.
  */
-static dc_status list_page(dc_fs *fs, const char *prefix, bool one_level, const char *token,
-                           int max_keys, dc_s3_xml *x, long *status, dc_error *err)
+static dc_status list_page_after(dc_fs *fs, const char *prefix, bool one_level, const char *token,
+                                 const char *after, int max_keys, dc_s3_xml *x, long *status,
+                                 dc_error *err)
 {
     dc_s3 *c = cli(fs);
     dc_status rc = DC_OK;
@@ -149,6 +150,11 @@ static dc_status list_page(dc_fs *fs, const char *prefix, bool one_level, const 
     dc_strbuf_printf(&qs, "encoding-type=url&list-type=2&max-keys=%d&prefix=", max_keys);
     dc_s3__uri_encode(&qs, dc_s3__root(c), false);
     dc_s3__uri_encode(&qs, prefix, false);
+    if (after) {
+        dc_strbuf_puts(&qs, "&start-after=");
+        dc_s3__uri_encode(&qs, dc_s3__root(c), false);
+        dc_s3__uri_encode(&qs, after, false);
+    }
     if (dc_strbuf_status(&qs) != DC_OK) {
         rc = dc_error_nomem(err);
         goto cleanup;
@@ -172,6 +178,40 @@ cleanup:
     dc_free(r);
     dc_bytes_free(&body);
     dc_strbuf_free(&qs);
+    return rc;
+}
+
+static dc_status list_page(dc_fs *fs, const char *prefix, bool one_level, const char *token,
+                           int max_keys, dc_s3_xml *x, long *status, dc_error *err)
+{
+    return list_page_after(fs, prefix, one_level, token, NULL, max_keys, x, status, err);
+}
+
+/* The first key under `prefix` after `after`: one ListObjectsV2 (start-after, max-keys 1). */
+static dc_status s3_first_after(dc_fs *fs, const char *prefix, const char *after, char **key,
+                                dc_error *err)
+{
+    dc_s3 *c = cli(fs);
+    size_t rootlen = strlen(dc_s3__root(c));
+    dc_s3_xml x;
+    long status = 0;
+    *key = NULL;
+    dc_status rc = list_page_after(fs, prefix, false, NULL, after, 1, &x, &status, err);
+    for (int64_t i = 0; rc == DC_OK && i < x.n_items; i++) {
+        const dc_s3_xml_item *it = &x.items[i];
+        if (it->is_prefix || strlen(it->key) <= rootlen ||
+            memcmp(it->key, dc_s3__root(c), rootlen) != 0)
+            continue;
+        if (strcmp(it->key + rootlen, after) <= 0) { /* an endpoint that ignores start-after */
+            rc = dc_error_set(err, DC_EUNSUPPORTED, "%s: the endpoint ignores start-after",
+                              fs->display);
+            break;
+        }
+        if (!(*key = dc_strdup(it->key + rootlen)))
+            rc = dc_error_nomem(err);
+        break;
+    }
+    dc_s3__xml_free(&x);
     return rc;
 }
 
@@ -1702,6 +1742,7 @@ static const dc_fs_vtable S3_VT = {
     .get_range = s3_get_range,
     .stat = s3_stat,
     .list = s3_list,
+    .first_after = s3_first_after,
     .remove = s3_remove,
     .rename = NULL,
     .open_input = s3_open_input,

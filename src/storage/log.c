@@ -298,14 +298,30 @@ dc_status dc_store_latest_version(dc_store *s, int64_t *out, dc_error *err)
     dc_status rc;
     bool exists;
     int64_t lo = atomic_load(&s->known_latest), step = 1, hi;
-    /* Up to date (nothing after the version this handle last saw or committed): one
-     * existence check, no hint. Behind or new: the checkpoint hint first. */
+    /* Up to date (nothing after the version this handle last saw or committed)? On a store
+     * that lists in one request (S3): no log key after lo's means lo is the latest, whatever
+     * an expiry did (it never deletes the newest entry), so no marker check either: one
+     * request. Elsewhere one existence check, the marker check below. Behind or new: the
+     * checkpoint hint first. */
     if (lo > 0) {
-        if ((rc = entry_exists(s, lo + 1, &exists, err)) != DC_OK)
+        char key[64], *next = NULL;
+        dc_log_key(key, lo);
+        rc = dc_fs_first_after(s->fs, DC_LOG_PREFIX, key, &next, err);
+        if (rc == DC_OK) {
+            dc_free(next);
+            if (!next) {
+                *out = lo;
+                return DC_OK;
+            }
+        } else if (rc != DC_EUNSUPPORTED) {
             return rc;
-        if (!exists) {
-            hi = lo + 1;
-            goto found;
+        } else {
+            if ((rc = entry_exists(s, lo + 1, &exists, err)) != DC_OK)
+                return rc;
+            if (!exists) {
+                hi = lo + 1;
+                goto found;
+            }
         }
     }
     int64_t hint = read_hint(s);

@@ -1,9 +1,11 @@
 /*
  * test_requests.c: what a commit asks of the store. On an object store every request is a
- * round trip, so a handle that is up to date commits with one existence check of the next
- * version, one of the next expiry marker and the conditional put: no re-read of the entry
- * it wrote, no checkpoint pointer, no listing. A handle that is behind still finds the
- * latest version, and the states stay those of a replay.
+ * round trip, so a handle that is up to date commits with one listing of the log after the
+ * version it knows (S3: ListObjectsV2 start-after, max-keys 1) and the conditional put; on
+ * a local or memory store with one existence check of the next version, one of the next
+ * expiry marker and the put. No re-read of the entry it wrote, no checkpoint pointer. A
+ * handle that is behind still finds the latest version, and the states stay those of a
+ * replay.
  */
 #include "testutil.h"
 
@@ -38,11 +40,12 @@ static int64_t commit_ns(dc_store *s, const char *id)
     return v;
 }
 
-static void test_an_up_to_date_handle_commits_in_three_requests(void **state)
+static void up_to_date_commits(int backend)
 {
-    (void)state;
-    dc_fs *fs = NULL;
-    DC_ASSERT_OK(dc_fs_memory_open(&fs, NULL, NULL, NULL));
+    tu_backend tb;
+    tu_backend_init(&tb, backend, "requests");
+    dc_fs *fs = tu_backend_fs(&tb);
+    bool remote = backend == TU_S3;
     dc_store *s = open_store(fs, true);
     char id[16];
     for (int i = 0; i < 6; i++) { /* past a checkpoint (every 4) */
@@ -61,8 +64,13 @@ static void test_an_up_to_date_handle_commits_in_three_requests(void **state)
             assert_int_equal(st.ops[DC_FS_OP_PUT], 0);
             assert_int_equal(st.ops[DC_FS_OP_GET], 0);
         }
-        assert_int_equal(st.ops[DC_FS_OP_LIST], 0);
-        assert_int_equal(st.ops[DC_FS_OP_STAT], 2); /* the next version, the next marker */
+        if (remote) { /* one listing after the version it knows */
+            assert_int_equal(st.ops[DC_FS_OP_LIST], 1);
+            assert_int_equal(st.ops[DC_FS_OP_STAT], 0);
+        } else { /* the next version, the next marker */
+            assert_int_equal(st.ops[DC_FS_OP_LIST], 0);
+            assert_int_equal(st.ops[DC_FS_OP_STAT], 2);
+        }
     }
     /* another handle commits: this one finds out, catches up and commits after it */
     dc_store *other = open_store(fs, false);
@@ -85,12 +93,57 @@ static void test_an_up_to_date_handle_commits_in_three_requests(void **state)
     dc_store_unref(other);
     dc_store_unref(s);
     dc_fs_unref(fs);
+    tu_backend_done(&tb);
+}
+
+static void test_up_to_date_commits_on_memory(void **state)
+{
+    (void)state;
+    up_to_date_commits(TU_MEMORY);
+}
+
+static void test_up_to_date_commits_on_s3(void **state)
+{
+    (void)state;
+    up_to_date_commits(TU_S3);
+}
+
+/* dc_fs_first_after: the first key after another under a prefix, in one request. */
+static void test_first_after_on_s3(void **state)
+{
+    (void)state;
+    tu_backend tb;
+    tu_backend_init(&tb, TU_S3, "first-after");
+    dc_fs *fs = tu_backend_fs(&tb);
+    DC_ASSERT_OK(dc_fs_put(fs, "_log/0001.json", "a", 1, NULL));
+    DC_ASSERT_OK(dc_fs_put(fs, "_log/0003.json", "b", 1, NULL));
+    DC_ASSERT_OK(dc_fs_put(fs, "_logs-other/x", "c", 1, NULL));
+    char *k = NULL;
+    DC_ASSERT_OK(dc_fs_first_after(fs, "_log/", "_log/0001.json", &k, NULL));
+    assert_string_equal(k, "_log/0003.json");
+    dc_free(k);
+    DC_ASSERT_OK(dc_fs_first_after(fs, "_log/", "_log/0002.json", &k, NULL));
+    assert_string_equal(k, "_log/0003.json"); /* "after" need not exist */
+    dc_free(k);
+    DC_ASSERT_OK(dc_fs_first_after(fs, "_log/", "_log/0003.json", &k, NULL));
+    assert_null(k); /* nothing after, and nothing outside the prefix */
+    dc_error e;
+    assert_int_equal(dc_fs_first_after(fs, "_log/", "../x", &k, &e), DC_EINVALID);
+    dc_fs_unref(fs);
+    tu_backend_done(&tb);
+    /* a memory store says it cannot (its existence checks cost nothing) */
+    dc_fs *mem = NULL;
+    DC_ASSERT_OK(dc_fs_memory_open(&mem, NULL, NULL, NULL));
+    assert_int_equal(dc_fs_first_after(mem, "_log/", "_log/0001.json", &k, &e), DC_EUNSUPPORTED);
+    dc_fs_unref(mem);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_an_up_to_date_handle_commits_in_three_requests),
+        cmocka_unit_test(test_up_to_date_commits_on_memory),
+        cmocka_unit_test(test_up_to_date_commits_on_s3),
+        cmocka_unit_test(test_first_after_on_s3),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
