@@ -536,10 +536,9 @@ static dc_status merge_base(mreader *mr, dc_batch *B, dc_batch **out, dc_batch *
 {
     dc_status rc = DC_OK;
     dc_merge *m = mr->m;
-    dc_array **cols = NULL, *mask = NULL, *from_b = NULL, *from_t = NULL, *comb = NULL;
+    dc_array **cols = NULL, *from_b = NULL, *from_t = NULL, *comb = NULL;
     dc_array *keys[64];
-    uint8_t *keep = NULL;
-    int64_t *bi = NULL, *ti = NULL, *pi = NULL, *np = NULL;
+    int64_t *kept = NULL, *bi = NULL, *ti = NULL, *pi = NULL, *np = NULL;
     int64_t L = B->length;
     *out = *merged = NULL;
     if (m->n_rec == 0 || L == 0) {
@@ -612,30 +611,14 @@ static dc_status merge_base(mreader *mr, dc_batch *B, dc_batch **out, dc_batch *
         DC_TRY(dc_batch_new(out, B->schema, cols, L, err));
         goto cleanup;
     }
-    /* rows deleted: the untouched rows by one filter, the folded rows after them */
-    keep = dc_malloc((size_t)L);
-    DC_TRY_ALLOC(keep, err);
+    /* rows deleted: the untouched rows by one take, the folded rows after them */
+    kept = dc_malloc((size_t)(L - hits + 1) * sizeof *kept);
+    DC_TRY_ALLOC(kept, err);
+    int64_t nk = 0;
     for (int64_t i = 0; i < L; i++)
-        keep[i] = mr->ids[i] < 0 && mr->ids[i] != INT64_MIN;
-    {
-        dc_builder *mb = NULL;
-        dc_type *bt = dc_type_new(DC_TYPE_BOOL);
-        DC_TRY_ALLOC(bt, err);
-        rc = dc_builder_new(&mb, bt, err);
-        dc_type_unref(bt);
-        if (rc != DC_OK)
-            goto cleanup;
-        for (int64_t i = 0; i < L && rc == DC_OK; i++)
-            rc = dc_builder_append_bool(mb, keep[i]);
-        if (rc == DC_OK)
-            rc = dc_builder_finish(mb, &mask, err);
-        else
-            rc = dc_error_nomem(err);
-        dc_builder_free(mb);
-        if (rc != DC_OK)
-            goto cleanup;
-    }
-    DC_TRY(dc_batch_filter(out, B, mask, err));
+        if (mr->ids[i] < 0 && mr->ids[i] != INT64_MIN)
+            kept[nk++] = i;
+    DC_TRY(dc_batch_take(out, B, kept, nk, err));
     if (o == 0)
         goto cleanup;
     for (int32_t c = 0; c < nc; c++) {
@@ -665,11 +648,10 @@ cleanup:
     for (int32_t c = 0; cols && c < m->nc; c++)
         dc_array_unref(cols[c]);
     dc_free(cols);
-    dc_array_unref(mask);
     dc_array_unref(from_b);
     dc_array_unref(from_t);
     dc_array_unref(comb);
-    dc_free(keep);
+    dc_free(kept);
     dc_free(bi);
     dc_free(ti);
     dc_free(pi);

@@ -753,6 +753,25 @@ static void ctx_free(writer_ctx *x)
     dc_schema_unref(x->file_schema);
 }
 
+/* Every batch of `r` into the table's files, then the files closed. */
+static dc_status write_all(writer_ctx *x, dc_reader *r, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_batch *b = NULL;
+    for (;;) {
+        DC_TRY(dc_reader_next(r, &b, err));
+        if (!b)
+            break;
+        DC_TRY(write_batch(x, b, err));
+        dc_batch_unref(b);
+        b = NULL;
+    }
+    rc = close_all(x, err);
+cleanup:
+    dc_batch_unref(b);
+    return rc;
+}
+
 /* ---- the write ---- */
 
 static bool has_merge_keys(const dc_schema *s)
@@ -840,7 +859,6 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
     dc_table_write_options defaults;
     writer_ctx x;
     dc_schema *table_schema = NULL, *new_schema = NULL, *carried = NULL;
-    dc_batch *b = NULL;
     char table_id[64] = "";
     memset(&x, 0, sizeof x);
     if (result)
@@ -973,15 +991,7 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
                           dc_format_name(x.format));
         goto cleanup;
     }
-    for (;;) {
-        DC_TRY(dc_reader_next(data, &b, err));
-        if (!b)
-            break;
-        DC_TRY(write_batch(&x, b, err));
-        dc_batch_unref(b);
-        b = NULL;
-    }
-    DC_TRY(close_all(&x, err));
+    DC_TRY(write_all(&x, data, err));
     /* the commit's operations */
     if (opts->mode == DC_WRITE_REPLACE)
         DC_TRY(dc_table_remove_all_ops(&s, table_id, vn, err));
@@ -1011,7 +1021,6 @@ dc_status dc_table_write(dc_catalog *c, dc_txn *txn, const char *ns, const char 
         result->schema_changed = changed;
     }
 cleanup:
-    dc_batch_unref(b);
     if (s.txn) {
         char msg[300];
         bool own = s.own;
@@ -1353,7 +1362,6 @@ dc_status dc_table_compact(dc_catalog *c, dc_txn *txn, const char *ns, const cha
     live_files lv = {0};
     dc_schema *schema = NULL;
     dc_reader *rd = NULL;
-    dc_batch *b = NULL;
     char table_id[64] = "";
     bool committed_nothing = false;
     memset(&x, 0, sizeof x);
@@ -1403,15 +1411,7 @@ dc_status dc_table_compact(dc_catalog *c, dc_txn *txn, const char *ns, const cha
     DC_TRY(dc_table_read_quiet(c, s.txn, ns, name, &ro, &rd, err));
     DC_TRY(ctx_begin(&x, c, table_id, tv, schema, &wo, err));
     DC_TRY(make_file_schema(&x, err));
-    for (;;) {
-        DC_TRY(dc_reader_next(rd, &b, err));
-        if (!b)
-            break;
-        DC_TRY(write_batch(&x, b, err));
-        dc_batch_unref(b);
-        b = NULL;
-    }
-    DC_TRY(close_all(&x, err));
+    DC_TRY(write_all(&x, rd, err));
     const char *pk;
     json_t *paths;
     json_object_foreach(lv.by_part, pk, paths)
@@ -1431,7 +1431,6 @@ dc_status dc_table_compact(dc_catalog *c, dc_txn *txn, const char *ns, const cha
         result->bytes_out = x.bytes;
     }
 cleanup:
-    dc_batch_unref(b);
     dc_reader_free(rd);
     if (s.txn) {
         char msg[300];

@@ -10,12 +10,6 @@
 
 #include <inttypes.h>
 
-/* Is row i of `a` valid? */
-static inline bool valid_at(const dc_array *a, int64_t i)
-{
-    return a->null_count == 0 || !a->data[0] || dc_bit_get(a->data[0], a->offset + i);
-}
-
 /* Validity of the result: *out NULL when no row is null. */
 static dc_status patch_validity(dc_buffer **out, int64_t *nulls, const dc_array *base,
                                 const int64_t *rows, const dc_array *src, const int64_t *src_rows,
@@ -27,7 +21,7 @@ static dc_status patch_validity(dc_buffer **out, int64_t *nulls, const dc_array 
     bool src_nulls = false;
     if (src->null_count > 0 && src->data[0])
         for (int64_t j = 0; j < n && !src_nulls; j++)
-            src_nulls = !valid_at(src, src_rows[j]);
+            src_nulls = !dc_array_valid(src, src_rows[j]);
     if (base->null_count == 0 && !src_nulls)
         return DC_OK;
     dc_buffer *b = dc_buffer_new(dc_kernel__bitmap_bytes(L), false);
@@ -39,7 +33,7 @@ static dc_status patch_validity(dc_buffer **out, int64_t *nulls, const dc_array 
         memset(b->data, 0xff, (size_t)dc_kernel__bitmap_bytes(L));
     int64_t nulls_out = base->null_count;
     for (int64_t j = 0; j < n; j++) {
-        bool was = valid_at(base, rows[j]), now = valid_at(src, src_rows[j]);
+        bool was = dc_array_valid(base, rows[j]), now = dc_array_valid(src, src_rows[j]);
         if (was == now)
             continue;
         if (now) {
@@ -233,7 +227,7 @@ dc_status dc_array_patch_owned(dc_array **a, const int64_t *rows, const dc_array
     bool src_nulls = false;
     if (src->null_count > 0 && src->data[0])
         for (int64_t j = 0; j < n && !src_nulls; j++)
-            src_nulls = !valid_at(src, src_rows[j]);
+            src_nulls = !dc_array_valid(src, src_rows[j]);
     if (src_nulls || (x->null_count > 0 && x->data[0])) {
         if (!x->buffers[0] || x->null_count == 0) { /* all valid so far */
             dc_buffer *v = dc_buffer_new(dc_kernel__bitmap_bytes(x->offset + x->length), false);
@@ -248,7 +242,7 @@ dc_status dc_array_patch_owned(dc_array **a, const int64_t *rows, const dc_array
         uint8_t *bits = (uint8_t *)x->data[0];
         for (int64_t j = 0; j < n; j++) {
             int64_t p = x->offset + rows[j];
-            bool was = dc_bit_get(bits, p), now = valid_at(src, src_rows[j]);
+            bool was = dc_bit_get(bits, p), now = dc_array_valid(src, src_rows[j]);
             if (was != now) {
                 dc_bit_put(bits, p, now);
                 x->null_count += now ? -1 : 1;

@@ -277,6 +277,14 @@ dc_status dc_store_read_entry(dc_store *s, int64_t version, json_t **out, dc_err
     return rc;
 }
 
+/* Version v is known to exist: known_latest only moves forward. */
+static void note_latest(dc_store *s, int64_t v)
+{
+    int_fast64_t cur = atomic_load(&s->known_latest);
+    while (cur < v && !atomic_compare_exchange_weak(&s->known_latest, &cur, v))
+        ;
+}
+
 static int64_t read_hint(dc_store *s)
 {
     dc_bytes b;
@@ -365,9 +373,7 @@ found:
         lo = ex.checkpoint_version; /* kept by expiry */
         goto reprobe;
     }
-    int_fast64_t cur = atomic_load(&s->known_latest);
-    while (cur < lo && !atomic_compare_exchange_weak(&s->known_latest, &cur, lo))
-        ;
+    note_latest(s, lo);
     *out = lo;
     return DC_OK;
 }
@@ -773,9 +779,7 @@ void dc_store__remember_commit(dc_store *s, const dc_snapshot *from, int64_t ver
     snap->segments = from->segments ? json_copy(from->segments) : NULL;
     remember_latest(s, snap);
     dc_snapshot_unref(snap);
-    int_fast64_t cur = atomic_load(&s->known_latest);
-    while (cur < version && !atomic_compare_exchange_weak(&s->known_latest, &cur, version))
-        ;
+    note_latest(s, version);
 }
 
 /* A snapshot at `version`, built from the nearest usable base: the cached latest
