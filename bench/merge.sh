@@ -62,4 +62,19 @@ for n in $ROWS; do
   echo "| $n | read, un-compacted (merged on read) | $rub | our compacted read | $rcb | $(ratio "$rub" "$rcb") |"
   echo "| $n | compaction | $cb | DuckDB merged rewrite, from memory | $db | $(ratio "$cb" "$db") |"
   echo "| $n | compaction | $cb | DuckDB merged rewrite, from the table's Parquet files | $dfb | $(ratio "$cb" "$dfb") |"
+  # Later merges into the compacted table (filed by merge-key bucket): a MERGE of K rows
+  # (updates of existing ids), then its compaction, which rewrites only the buckets the
+  # K keys fall in; against the first compaction above (the whole table).
+  for k in ${BENCH_SMALL:-1 16 1000}; do
+    small=$DIR/small-$n-$k.csv
+    [ -s "$small" ] || node bench/duckdb_run.mjs --setup "CREATE TABLE b AS SELECT * FROM read_csv('$csv')" \
+      "COPY (SELECT * REPLACE (score + 2 AS score) FROM b WHERE id % $((n / k)) = 7 LIMIT $k)
+       TO '$small' (HEADER)" >/dev/null
+    "$BIN/dc-bench-table" merge "$small" "$cat" >/dev/null
+    out=$("$BIN/dc-bench-table" compact "$cat")
+    sm=$(ms_of <<<"$out")
+    fin=$(awk '/^files_in /{print $2}' <<<"$out"); kept=$(awk '/^files_kept /{print $2}' <<<"$out")
+    nb=$(awk '/^key_buckets /{print $2}' <<<"$out")
+    echo "| $n | compaction after a MERGE of $k rows ($((fin - 1)) of $nb buckets' files rewritten, $kept kept) | $sm | our first compaction (whole table) | $cb | $(ratio "$sm" "$cb") |"
+  done
 done

@@ -121,7 +121,9 @@ static int bench_compact(const char *dir)
     if (dc_table_compact(c, NULL, NULL, "t", NULL, &r, &e) != DC_OK)
         die("compact", &e);
     double ms = (dc_clock_mono_ns() - t0) / 1e6;
-    printf("ms %.1f\nrows %lld\nfiles %lld\n", ms, (long long)r.rows_out, (long long)r.files_out);
+    printf("ms %.1f\nrows %lld\nfiles %lld\nfiles_in %lld\nfiles_kept %lld\nkey_buckets %lld\n", ms,
+           (long long)r.rows_out, (long long)r.files_out, (long long)r.files_in,
+           (long long)r.files_kept, (long long)r.key_buckets);
     dc_catalog_close(c);
     return 0;
 }

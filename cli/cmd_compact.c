@@ -55,19 +55,24 @@ int dc_cmd_compact(int argc, char **argv)
     if (rc != DC_OK)
         return dc_cli_fail(rc, &e);
     if (json) {
-        dc_cli_put_json(
-            json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "compacted", r.compacted, "files_in",
-                      (json_int_t)r.files_in, "deltas_in", (json_int_t)r.deltas_in, "rows",
-                      (json_int_t)r.rows_out, "files_out", (json_int_t)r.files_out, "bytes",
-                      (json_int_t)r.bytes_out, "version", (json_int_t)r.commit_version));
+        dc_cli_put_json(json_pack(
+            "{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "compacted", r.compacted, "files_in",
+            (json_int_t)r.files_in, "deltas_in", (json_int_t)r.deltas_in, "rows",
+            (json_int_t)r.rows_out, "files_out", (json_int_t)r.files_out, "bytes",
+            (json_int_t)r.bytes_out, "version", (json_int_t)r.commit_version, "key_buckets",
+            (json_int_t)r.key_buckets, "files_kept", (json_int_t)r.files_kept));
     } else if (!r.compacted) {
         printf("%s: nothing to compact\n", table);
     } else {
         char b[32];
         printf("%s: %" PRId64 " files (%" PRId64 " outstanding deltas) -> %" PRId64
-               " files, %" PRId64 " rows, %s (version %" PRId64 ")\n",
+               " files, %" PRId64 " rows, %s",
                table, r.files_in, r.deltas_in, r.files_out, r.rows_out,
-               dc_cli_bytes(r.bytes_out, b), r.commit_version);
+               dc_cli_bytes(r.bytes_out, b));
+        if (r.key_buckets > 0)
+            printf("; %" PRId64 " key buckets, %" PRId64 " files of untouched buckets kept",
+                   r.key_buckets, r.files_kept);
+        printf(" (version %" PRId64 ")\n", r.commit_version);
     }
     return 0;
 }

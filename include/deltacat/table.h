@@ -290,8 +290,11 @@ dc_status dc_table_write_files(dc_catalog *c, dc_txn *txn, const char *ns, const
 /**
  * Compaction folds a table version's files into new files of the target size:
  * on a table with merge keys, the base files and every outstanding MERGE and
- * DELETE become merged base files (one row per key); on other tables, small
- * files are concatenated in read order (an APPEND table keeps its order). It
+ * DELETE become merged base files (one row per key), filed by a hash of the
+ * key into buckets (as many as target-sized files, at most 32); once a base is so
+ * filed, a compaction rewrites only the buckets the outstanding deltas touch and
+ * keeps the others' files. On other tables, small files are concatenated in
+ * read order (an APPEND table keeps its order). It
  * commits in its own transaction (or the caller's) a removal of the files it
  * read and a delta that stands at the version it read ("merged_through"), so a
  * write committed while it ran is neither lost nor a conflict: it stays after
@@ -316,10 +319,13 @@ typedef struct dc_compact_options {
 
 typedef struct dc_compact_result {
     bool compacted;    /**< false: nothing to fold (or the policy said no) */
-    int64_t files_in;  /**< files folded */
+    int64_t files_in;  /**< files folded (and removed) */
     int64_t deltas_in; /**< outstanding MERGE/DELETE deltas folded */
     int64_t rows_out, files_out, bytes_out;
     int64_t commit_version; /**< 0 inside a caller's transaction */
+    /** merge keys: the buckets the merged rows are filed in (0: none), and the base files
+     *  of buckets no outstanding delta touched, kept as they are */
+    int64_t key_buckets, files_kept;
 } dc_compact_result;
 
 /** Compact a table now (`opts` and `result` may be NULL). */
@@ -413,6 +419,9 @@ typedef struct dc_plan_file {
     int64_t file_size;
     char *partition;         /**< the partition key ("" unpartitioned) */
     int64_t stream_position; /**< the delta's position in its partition */
+    /** a compacted file of a table with merge keys: the bucket of its keys among
+     *  key_buckets (docs/FORMAT.md 4.3); -1 and 0 for other files */
+    int32_t key_bucket, key_buckets;
 } dc_plan_file;
 
 /** A partition a plan touches: what its matching files hold. */

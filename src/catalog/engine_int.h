@@ -38,7 +38,8 @@ typedef struct dc_scope {
     dc_catalog *c;
     dc_txn *txn;
     bool own;
-    bool quiet; /* reads are not noted for conflict checks (a compaction's) */
+    bool quiet;         /* reads are not noted for conflict checks (a compaction's) */
+    const json_t *skip; /* files reads leave out ({path: true}; a compaction's kept buckets) */
 } dc_scope;
 
 dc_status dc_scope_begin(dc_scope *s, dc_catalog *c, dc_txn *txn, dc_error *err);
@@ -100,9 +101,21 @@ dc_status dc_parquet_file_stats(dc_fs *fs, const char *path, const dc_schema *sc
 
 /* Reads: what a table reader did (tests). false when r is not a table reader. */
 /* dc_table_read without noting the read for conflict checks: a compaction folds
- * what it reads, and what commits meanwhile stays after its delta. */
+ * what it reads, and what commits meanwhile stays after its delta. The files of `skip`
+ * ({path: true}, may be NULL) are left out of the read. */
 dc_status dc_table_read_quiet(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
-                              const dc_table_read_options *opts, dc_reader **out, dc_error *err);
+                              const dc_table_read_options *opts, const json_t *skip,
+                              dc_reader **out, dc_error *err);
+/*
+ * For a compaction of table version `vn` of a table with merge keys that rewrites only
+ * the merge-key buckets its outstanding deltas touch (FORMAT.md 4.3): when every base
+ * file is keyed into buckets, all of one count, and some delta is outstanding, *buckets
+ * is that count and *keep a new object {path: true} of the base files of the buckets no
+ * outstanding delta's key falls in (reading the deltas' key columns); else *buckets is 0
+ * and *keep NULL. Reads are not noted for conflict checks.
+ */
+dc_status dc_table_untouched_buckets(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                                     int64_t vn, int32_t *buckets, json_t **keep, dc_error *err);
 bool dc_table_reader_stats(const dc_reader *r, int64_t *files_opened, int64_t *row_groups_read);
 
 struct dc_part_spec;

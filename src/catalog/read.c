@@ -452,6 +452,13 @@ static dc_status setup_read(read_setup *rs, dc_scope *s, const char *ns, const c
         rs->read_schema = dc_schema_ref(rs->out_schema);
     }
     DC_TRY(tfiles_collect(&rs->files, tv, err));
+    if (s->skip) { /* a compaction's kept buckets: not read */
+        int64_t n = 0;
+        for (int64_t i = 0; i < rs->files.n; i++)
+            if (!json_object_get(s->skip, rs->files.v[i].path))
+                rs->files.v[n++] = rs->files.v[i];
+        rs->files.n = n;
+    }
     rs->keep = dc_calloc((size_t)rs->files.n + 1, sizeof *rs->keep);
     DC_TRY_ALLOC(rs->keep, err);
     /* the partition scheme: partition values bound columns files have no statistics for */
@@ -1158,11 +1165,38 @@ cleanup:
     return rc;
 }
 
+/* The tail of a table with merge keys: every file not of a base delta, and base files out
+ * of place (after a tail delta), in commit order; the others stay marked base. */
+static dc_status split_tail(tfiles *files, const tfile ***tail, int64_t *n_tail, bool *partial,
+                            dc_error *err)
+{
+    int64_t nf = files->n, min_tail = INT64_MAX;
+    *n_tail = 0;
+    *partial = false;
+    for (int64_t i = 0; i < nf; i++)
+        if (!files->v[i].base)
+            min_tail = DC_MIN(min_tail, files->v[i].order);
+    *tail = dc_calloc((size_t)nf + 1, sizeof **tail);
+    if (!*tail)
+        return dc_error_nomem(err);
+    for (int64_t i = 0; i < nf; i++) {
+        tfile *tf = &files->v[i];
+        if (tf->base && tf->order > min_tail)
+            tf->base = false;
+        if (!tf->base) {
+            (*tail)[(*n_tail)++] = tf;
+            *partial |= json_is_true(json_object_get(tf->entry, "partial"));
+        }
+    }
+    qsort(*tail, (size_t)*n_tail, sizeof **tail, tail_cmp);
+    return DC_OK;
+}
+
 /*
  * The read of a table with merge keys (merge_int.h): the base files stream through
- * the merge, read ahead on a thread of their own while the tail loads. The filter prunes base files by statistics
- * and filters their rows early only when that cannot change a merged row: no
- * partial update and no ordering column in play; the merged rows are filtered again.
+ * the merge, read ahead on a thread of their own while the tail loads. The filter prunes base files
+ * by statistics and filters their rows early only when that cannot change a merged row: no partial
+ * update and no ordering column in play; the merged rows are filtered again.
  */
 static dc_status open_merged(dc_scope *s, dc_catalog *c, const char *ns, const char *name,
                              const dc_table_read_options *opts, dc_reader **out, dc_error *err)
@@ -1192,24 +1226,9 @@ static dc_status open_merged(dc_scope *s, dc_catalog *c, const char *ns, const c
     mo.table_version = opts->table_version;
     DC_TRY(setup_read(&tails, s, ns, name, &mo, err));
     DC_TRY(relaxed(&M, tails.read_schema, err));
-    /* the tail: every file not of a base delta, and base files out of place */
-    int64_t nf = tails.files.n, n_tail = 0, min_tail = INT64_MAX;
+    int64_t nf = tails.files.n, n_tail = 0;
     bool partial = false;
-    for (int64_t i = 0; i < nf; i++)
-        if (!tails.files.v[i].base)
-            min_tail = DC_MIN(min_tail, tails.files.v[i].order);
-    tail = dc_calloc((size_t)nf + 1, sizeof *tail);
-    DC_TRY_ALLOC(tail, err);
-    for (int64_t i = 0; i < nf; i++) {
-        tfile *tf = &tails.files.v[i];
-        if (tf->base && tf->order > min_tail)
-            tf->base = false;
-        if (!tf->base) {
-            tail[n_tail++] = tf;
-            partial |= json_is_true(json_object_get(tf->entry, "partial"));
-        }
-    }
-    qsort(tail, (size_t)n_tail, sizeof *tail, tail_cmp);
+    DC_TRY(split_tail(&tails.files, &tail, &n_tail, &partial, err));
     /* the merge */
     int32_t nk = 0, no = 0;
     keys = dc_calloc((size_t)M->n_fields + 1, sizeof *keys);
@@ -1317,9 +1336,134 @@ cleanup:
     return rc;
 }
 
+/* A base file's merge-key bucket (key_bucket, key_buckets: FORMAT.md 4.3); false when it
+ * has none. */
+static bool file_bucket(const json_t *entry, int32_t *bucket, int32_t *buckets)
+{
+    const json_t *b = json_object_get(entry, "key_bucket"),
+                 *n = json_object_get(entry, "key_buckets");
+    if (!json_is_integer(b) || !json_is_integer(n) || json_integer_value(n) < 1 ||
+        json_integer_value(n) > INT32_MAX || json_integer_value(b) < 0 ||
+        json_integer_value(b) >= json_integer_value(n))
+        return false;
+    *bucket = (int32_t)json_integer_value(b);
+    *buckets = (int32_t)json_integer_value(n);
+    return true;
+}
+
+dc_status dc_table_untouched_buckets(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
+                                     int64_t vn, int32_t *buckets, json_t **keep, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_scope s = {0};
+    read_setup rs;
+    table_reader tr;
+    const tfile **tail = NULL;
+    dc_schema *K = NULL, *RK = NULL;
+    dc_batch *fb = NULL, *cb = NULL;
+    bool *touched = NULL;
+    int32_t *bk = NULL;
+    int32_t n = 0;
+    memset(&rs, 0, sizeof rs);
+    memset(&tr, 0, sizeof tr);
+    *buckets = 0;
+    *keep = NULL;
+    DC_TRY(dc_scope_begin(&s, c, txn, err));
+    s.quiet = true;
+    dc_table_read_options o;
+    dc_table_read_options_init(&o);
+    o.table_version = vn;
+    DC_TRY(setup_read(&rs, &s, ns, name, &o, err));
+    int64_t n_tail = 0;
+    bool partial;
+    DC_TRY(split_tail(&rs.files, &tail, &n_tail, &partial, err));
+    if (n_tail == 0)
+        goto cleanup;
+    for (int64_t i = 0; i < rs.files.n; i++) { /* one bucket count across the base */
+        int32_t b, nb;
+        if (!rs.files.v[i].base)
+            continue;
+        if (!file_bucket(rs.files.v[i].entry, &b, &nb) || (n && nb != n))
+            goto cleanup;
+        n = nb;
+    }
+    if (n == 0)
+        goto cleanup;
+    /* the keys of the tail */
+    int32_t kc[64], nk = 0;
+    const dc_schema *ts = rs.table_schema;
+    for (int32_t i = 0; i < ts->n_fields && nk < 64; i++)
+        if (dc_tfield_is_merge_key(&ts->fields[i]))
+            kc[nk++] = i;
+    dc_field kf[64];
+    for (int32_t i = 0; i < nk; i++)
+        kf[i] = ts->fields[kc[i]];
+    K = dc_schema_new(kf, nk, NULL);
+    DC_TRY_ALLOC(K, err);
+    DC_TRY(relaxed(&RK, K, err));
+    dc_schema_unref(rs.read_schema);
+    rs.read_schema = dc_schema_ref(K);
+    touched = dc_calloc((size_t)n, sizeof *touched);
+    DC_TRY_ALLOC(touched, err);
+    tr.rs = rs; /* borrowed: not cleared here */
+    tr.fs = dc_store_fs(c->store);
+    tr.batch_rows = 65536;
+    tr.left = -1;
+    for (int64_t t = 0; t < n_tail; t++) {
+        DC_TRY(open_file(&tr, tail[t], err));
+        for (;;) {
+            DC_TRY(dc_reader_next(tr.cur, &fb, err));
+            if (!fb)
+                break;
+            DC_TRY(dc_tschema_conform_read(&cb, fb, RK, err));
+            dc_free(bk);
+            bk = dc_malloc((size_t)cb->length * sizeof *bk + 1);
+            DC_TRY_ALLOC(bk, err);
+            DC_TRY(dc_part_key_buckets(bk, cb->columns, nk, cb->length, n, err));
+            for (int64_t r = 0; r < cb->length; r++)
+                touched[bk[r]] = true;
+            dc_batch_unref(fb);
+            dc_batch_unref(cb);
+            fb = cb = NULL;
+        }
+        dc_reader_free(tr.cur);
+        tr.cur = NULL;
+    }
+    *keep = json_object();
+    DC_TRY_ALLOC(*keep, err);
+    for (int64_t i = 0; i < rs.files.n; i++) {
+        int32_t b, nb;
+        if (rs.files.v[i].base && file_bucket(rs.files.v[i].entry, &b, &nb) && !touched[b] &&
+            json_object_set_new(*keep, rs.files.v[i].path, json_true()) != 0) {
+            rc = dc_error_nomem(err);
+            goto cleanup;
+        }
+    }
+    *buckets = n;
+cleanup:
+    if (rc != DC_OK) {
+        json_decref(*keep);
+        *keep = NULL;
+        *buckets = 0;
+    }
+    dc_batch_unref(fb);
+    dc_batch_unref(cb);
+    dc_reader_free(tr.cur);
+    dc_free(tr.cols);
+    dc_free(bk);
+    dc_free(touched);
+    dc_free(tail);
+    dc_schema_unref(K);
+    dc_schema_unref(RK);
+    setup_clear(&rs);
+    if (s.txn)
+        dc_scope_drop(&s);
+    return rc;
+}
+
 static dc_status read_impl(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
-                           const dc_table_read_options *opts, bool quiet, dc_reader **out,
-                           dc_error *err)
+                           const dc_table_read_options *opts, bool quiet, const json_t *skip,
+                           dc_reader **out, dc_error *err)
 {
     dc_status rc = DC_OK;
     dc_scope s = {0};
@@ -1335,6 +1479,7 @@ static dc_status read_impl(dc_catalog *c, dc_txn *txn, const char *ns, const cha
                             (long long)opts->offset);
     DC_TRY(dc_scope_begin(&s, c, txn, err));
     s.quiet = quiet;
+    s.skip = skip;
     {
         const json_t *t;
         DC_TRY(dc_table_resolve(&s, ns, name, NULL, &t, err));
@@ -1375,13 +1520,14 @@ cleanup:
 dc_status dc_table_read(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
                         const dc_table_read_options *opts, dc_reader **out, dc_error *err)
 {
-    return read_impl(c, txn, ns, name, opts, false, out, err);
+    return read_impl(c, txn, ns, name, opts, false, NULL, out, err);
 }
 
 dc_status dc_table_read_quiet(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
-                              const dc_table_read_options *opts, dc_reader **out, dc_error *err)
+                              const dc_table_read_options *opts, const json_t *skip,
+                              dc_reader **out, dc_error *err)
 {
-    return read_impl(c, txn, ns, name, opts, true, out, err);
+    return read_impl(c, txn, ns, name, opts, true, skip, out, err);
 }
 
 /* ---- plans ---- */
@@ -1452,6 +1598,10 @@ dc_status dc_table_plan(dc_catalog *c, dc_txn *txn, const char *ns, const char *
         pf->record_count = json_integer_value(json_object_get(tf->entry, "record_count"));
         pf->file_size = json_integer_value(json_object_get(tf->entry, "file_size"));
         pf->stream_position = tf->position;
+        if (!file_bucket(tf->entry, &pf->key_bucket, &pf->key_buckets)) {
+            pf->key_bucket = -1;
+            pf->key_buckets = 0;
+        }
     }
     *out = p;
     p = NULL;
@@ -1469,12 +1619,16 @@ char *dc_read_plan_to_json(const dc_read_plan *p)
     char *out = NULL;
     for (int64_t i = 0; files && i < p->n_files; i++) {
         const dc_plan_file *f = &p->files[i];
-        json_array_append_new(files,
-                              json_pack("{s:s, s:s, s:I, s:I, s:s, s:I}", "path", f->path,
-                                        "content_type", dc_format_name(f->content_type),
-                                        "record_count", (json_int_t)f->record_count, "file_size",
-                                        (json_int_t)f->file_size, "partition", f->partition,
-                                        "stream_position", (json_int_t)f->stream_position));
+        json_t *fj =
+            json_pack("{s:s, s:s, s:I, s:I, s:s, s:I}", "path", f->path, "content_type",
+                      dc_format_name(f->content_type), "record_count", (json_int_t)f->record_count,
+                      "file_size", (json_int_t)f->file_size, "partition", f->partition,
+                      "stream_position", (json_int_t)f->stream_position);
+        if (fj && f->key_buckets > 0) {
+            json_object_set_new(fj, "key_bucket", json_integer(f->key_bucket));
+            json_object_set_new(fj, "key_buckets", json_integer(f->key_buckets));
+        }
+        json_array_append_new(files, fj);
     }
     json_t *parts = json_array();
     for (int64_t i = 0; parts && i < p->n_partitions; i++)

@@ -138,9 +138,10 @@ cleanup:
 
 /* The open file of one partition, and the entries of the files it closed. */
 typedef struct out_file {
-    char *key;     /* the partition key ("" unpartitioned) */
-    json_t *files; /* file entries written for this partition */
-    char *path;    /* the open file, or NULL */
+    char *key;      /* the partition key ("" unpartitioned) */
+    int32_t bucket; /* the merge-key bucket of a compaction's files (-1: none) */
+    json_t *files;  /* file entries written for this partition */
+    char *path;     /* the open file, or NULL */
     dc_output *out;
     dc_batch_writer *w;
     int64_t rows;
@@ -154,7 +155,7 @@ typedef struct writer_ctx {
     const char *table_id;
     const dc_schema *schema; /* the table's, after evolution (a MERGE's or DELETE's: its columns) */
     const dc_schema *full_schema; /* the table's, after evolution */
-    dc_schema *file_schema;  /* the same with PARQUET:field_id on each field */
+    dc_schema *file_schema;       /* the same with PARQUET:field_id on each field */
     dc_schema_consistency cons;
     bool schemaless; /* batches are written as they come */
     dc_file_format format;
@@ -176,6 +177,10 @@ typedef struct writer_ctx {
     int64_t n_hashes, cap_hashes;
     int32_t key_cols[64]; /* merge-key columns of x->schema */
     int32_t n_key_cols;
+    int32_t key_buckets; /* > 0: rows are filed by the bucket of their key (compaction) */
+    int32_t *bucket_of;  /* scratch: a batch's buckets, and its rows by bucket */
+    int64_t *by_bucket;
+    int64_t cap_bucket;
 } writer_ctx;
 
 static const char *ext_of(dc_file_format f)
@@ -335,6 +340,10 @@ static dc_status file_close(writer_ctx *x, out_file *pf, dc_error *err)
     DC_TRY_ALLOC(f, err);
     if (x->partial)
         json_object_set_new(f, "partial", json_true());
+    if (pf->bucket >= 0) {
+        json_object_set_new(f, "key_bucket", json_integer(pf->bucket));
+        json_object_set_new(f, "key_buckets", json_integer(x->key_buckets));
+    }
     if (json_array_append_new(pf->files, f) != 0) {
         rc = dc_error_nomem(err);
         goto cleanup;
@@ -354,11 +363,12 @@ static dc_status close_all(writer_ctx *x, dc_error *err)
     return DC_OK;
 }
 
-/* The partition `key` (values: its JSON, may be NULL), added when new. */
-static dc_status part_of(writer_ctx *x, const char *key, out_file **out, dc_error *err)
+/* The files of partition `key` and merge-key bucket `bucket` (-1: none), added when new. */
+static dc_status part_of(writer_ctx *x, const char *key, int32_t bucket, out_file **out,
+                         dc_error *err)
 {
     for (int32_t i = 0; i < x->n_parts; i++)
-        if (!strcmp(x->parts[i].key, key)) {
+        if (x->parts[i].bucket == bucket && !strcmp(x->parts[i].key, key)) {
             *out = &x->parts[i];
             return DC_OK;
         }
@@ -372,6 +382,7 @@ static dc_status part_of(writer_ctx *x, const char *key, out_file **out, dc_erro
     }
     out_file *pf = &x->parts[x->n_parts];
     memset(pf, 0, sizeof *pf);
+    pf->bucket = bucket;
     pf->key = dc_strdup(key);
     pf->files = json_array();
     if (!pf->key || !pf->files) {
@@ -485,13 +496,69 @@ cleanup:
     return rc;
 }
 
+/* Rows of partition `key` into its files: by the bucket of their merge key when the write
+ * files them so (a compaction: FORMAT.md 4.3), each bucket's rows in their order. */
+static dc_status write_key_rows(writer_ctx *x, const char *key, const dc_batch *b, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    out_file *pf;
+    dc_batch *part = NULL;
+    int32_t nb = x->key_buckets;
+    if (nb <= 0) {
+        DC_RET(part_of(x, key, -1, &pf, err));
+        return write_part_rows(x, pf, b, err);
+    }
+    if (b->length > x->cap_bucket) {
+        dc_free(x->bucket_of);
+        dc_free(x->by_bucket);
+        x->bucket_of = dc_malloc((size_t)b->length * sizeof *x->bucket_of);
+        x->by_bucket = dc_malloc((size_t)b->length * sizeof *x->by_bucket);
+        x->cap_bucket = x->bucket_of && x->by_bucket ? b->length : 0;
+        if (!x->cap_bucket)
+            return dc_error_nomem(err);
+    }
+    int64_t *start = dc_calloc((size_t)nb + 1, sizeof *start);
+    if (!start)
+        return dc_error_nomem(err);
+    dc_array *kc[64];
+    for (int32_t j = 0; j < x->n_key_cols; j++)
+        kc[j] = b->columns[x->key_cols[j]];
+    DC_TRY(dc_part_key_buckets(x->bucket_of, kc, x->n_key_cols, b->length, nb, err));
+    for (int64_t i = 0; i < b->length; i++) /* a counting sort: rows grouped by bucket */
+        start[x->bucket_of[i] + 1]++;
+    for (int32_t k = 0; k < nb; k++)
+        start[k + 1] += start[k];
+    for (int64_t i = 0; i < b->length; i++)
+        x->by_bucket[start[x->bucket_of[i]]++] = i;
+    for (int64_t k = 0, from = 0; k < nb; k++) { /* start[k] is now bucket k's end */
+        int64_t rows = start[k] - from;
+        if (rows == 0)
+            continue;
+        DC_TRY(part_of(x, key, (int32_t)k, &pf, err));
+        if (rows == b->length) {
+            rc = write_part_rows(x, pf, b, err);
+        } else {
+            DC_TRY(dc_batch_take(&part, b, x->by_bucket + from, rows, err));
+            rc = write_part_rows(x, pf, part, err);
+            dc_batch_unref(part);
+            part = NULL;
+        }
+        if (rc != DC_OK)
+            goto cleanup;
+        from = start[k];
+    }
+cleanup:
+    dc_batch_unref(part);
+    dc_free(start);
+    return rc;
+}
+
 static dc_status write_batch(writer_ctx *x, const dc_batch *in, dc_error *err)
 {
     dc_status rc = DC_OK;
     dc_batch *b = NULL, *t = NULL;
     dc_part_group *g = NULL;
     int64_t ng = 0;
-    out_file *pf;
     if (in->length == 0)
         return DC_OK;
     if (x->schemaless) {
@@ -537,15 +604,12 @@ static dc_status write_batch(writer_ctx *x, const dc_batch *in, dc_error *err)
     }
     DC_TRY(dc_batch_new(&b, x->file_schema, t->columns, t->length, err));
     if (x->spec.n == 0) {
-        DC_TRY(part_of(x, "", &pf, err));
-        DC_TRY(write_part_rows(x, pf, b, err));
+        DC_TRY(write_key_rows(x, "", b, err));
         goto cleanup;
     }
     DC_TRY(split_parts(x, b, &g, &ng, err));
-    for (int64_t i = 0; i < ng; i++) {
-        DC_TRY(part_of(x, g[i].key, &pf, err));
-        DC_TRY(write_part_rows(x, pf, g[i].rows, err));
-    }
+    for (int64_t i = 0; i < ng; i++)
+        DC_TRY(write_key_rows(x, g[i].key, g[i].rows, err));
 cleanup:
     dc_part_groups_free(g, ng);
     dc_batch_unref(t);
@@ -560,11 +624,27 @@ static dc_status add_delta_ops_at(dc_scope *s, const writer_ctx *x, const char *
 {
     for (int32_t i = 0; i < x->n_parts; i++) {
         const out_file *pf = &x->parts[i];
-        if (json_array_size(pf->files) == 0)
+        bool first = true; /* the partition's first files: its buckets' join them */
+        for (int32_t j = 0; j < i; j++)
+            first &= strcmp(x->parts[j].key, pf->key) != 0;
+        if (!first)
             continue;
-        json_t *op = json_pack("{s:s, s:s, s:I, s:s, s:s, s:O}", "op", "add_delta", "table_id",
+        json_t *files = json_array();
+        for (int32_t j = i; files && j < x->n_parts; j++)
+            if (!strcmp(x->parts[j].key, pf->key) &&
+                json_array_extend(files, x->parts[j].files) != 0) {
+                json_decref(files);
+                files = NULL;
+            }
+        if (!files)
+            return dc_error_nomem(err);
+        if (json_array_size(files) == 0) {
+            json_decref(files);
+            continue;
+        }
+        json_t *op = json_pack("{s:s, s:s, s:I, s:s, s:s, s:o}", "op", "add_delta", "table_id",
                                table_id, "table_version", (json_int_t)vn, "partition", pf->key,
-                               "delta_type", type, "files", pf->files);
+                               "delta_type", type, "files", files);
         if (op && exclusive)
             json_object_set_new(op, "exclusive", json_true());
         if (op && merged_through >= 0)
@@ -747,6 +827,8 @@ static void ctx_free(writer_ctx *x)
     dc_part_spec_clear(&x->spec);
     json_decref(x->spec_json);
     dc_free(x->key_hashes);
+    dc_free(x->bucket_of);
+    dc_free(x->by_bucket);
     for (int64_t i = 0; i < x->n_written; i++)
         dc_free(x->written[i]);
     dc_free(x->written);
@@ -1276,7 +1358,9 @@ cleanup:
 typedef struct live_files {
     json_t *by_part; /* {partition: [path, ...]} */
     int64_t files, tail_deltas, tail_rows, base_rows;
-    int64_t small_files; /* in partitions holding two or more of them */
+    int64_t small_files;           /* in partitions holding two or more of them */
+    int64_t most_rows, most_bytes; /* of one partition */
+    int64_t key_buckets;           /* the bucket count every base file has (0: none, -1: mixed) */
 } live_files;
 
 static dc_status collect_live(const json_t *tv, int64_t target_rows, live_files *lv, dc_error *err)
@@ -1292,6 +1376,7 @@ static dc_status collect_live(const json_t *tv, int64_t target_rows, live_files 
         size_t i, j;
         json_t *d, *f;
         int64_t small = 0; /* this partition's: one small file alone has nothing to join */
+        int64_t rows_here = 0, bytes_here = 0;
         json_array_foreach(json_object_get(p, "deltas"), i, d)
         {
             const json_t *files = json_object_get(d, "files");
@@ -1309,19 +1394,30 @@ static dc_status collect_live(const json_t *tv, int64_t target_rows, live_files 
             json_array_foreach(files, j, f)
             {
                 int64_t rows = json_integer_value(json_object_get(f, "record_count"));
+                rows_here += rows;
+                bytes_here += json_integer_value(json_object_get(f, "file_size"));
                 if (json_array_append(paths, json_object_get(f, "path")) != 0)
                     return dc_error_nomem(err);
                 lv->files++;
-                if (base)
+                if (base) {
                     lv->base_rows += rows;
-                else
+                    const json_t *kb = json_object_get(f, "key_buckets");
+                    int64_t n = json_is_integer(kb) ? json_integer_value(kb) : -1;
+                    if (lv->key_buckets == 0 && n > 0)
+                        lv->key_buckets = n;
+                    else if (lv->key_buckets != n)
+                        lv->key_buckets = -1;
+                } else {
                     lv->tail_rows += rows;
+                }
                 if (rows < target_rows / 2)
                     small++;
             }
         }
         if (small > 1)
             lv->small_files += small;
+        lv->most_rows = DC_MAX(lv->most_rows, rows_here);
+        lv->most_bytes = DC_MAX(lv->most_bytes, bytes_here);
     }
     return DC_OK;
 }
@@ -1351,6 +1447,25 @@ static bool compaction_due(const json_t *t, bool keyed, const live_files *lv, bo
     return keyed && lv->tail_rows > 0 && (double)lv->tail_rows > max_ratio * (double)lv->base_rows;
 }
 
+/* Merge-key buckets for a compaction: as many as files of the target size the largest
+ * partition fills (its rows and bytes before the fold), 1 to MAX_OPEN_FILES (the files a
+ * write keeps open). */
+static int32_t buckets_for(const live_files *lv, const dc_table_write_options *o)
+{
+    int64_t by_rows = (lv->most_rows + o->target_file_rows - 1) / o->target_file_rows;
+    int64_t by_bytes = (lv->most_bytes + o->target_file_bytes - 1) / o->target_file_bytes;
+    return (int32_t)DC_MAX(1, DC_MIN(DC_MAX(by_rows, by_bytes), MAX_OPEN_FILES));
+}
+
+/* Can the merge-key columns be filed by bucket (dc_part_key_buckets hashes them)? */
+static bool keys_hash(const writer_ctx *x)
+{
+    for (int32_t j = 0; j < x->n_key_cols; j++)
+        if (!dc_part_key_type_hashes(x->schema->fields[x->key_cols[j]].type))
+            return false;
+    return x->n_key_cols > 0;
+}
+
 dc_status dc_table_compact(dc_catalog *c, dc_txn *txn, const char *ns, const char *name,
                            const dc_compact_options *opts, dc_compact_result *result, dc_error *err)
 {
@@ -1362,6 +1477,7 @@ dc_status dc_table_compact(dc_catalog *c, dc_txn *txn, const char *ns, const cha
     live_files lv = {0};
     dc_schema *schema = NULL;
     dc_reader *rd = NULL;
+    json_t *keep = NULL; /* base files of untouched buckets */
     char table_id[64] = "";
     bool committed_nothing = false;
     memset(&x, 0, sizeof x);
@@ -1399,32 +1515,75 @@ dc_status dc_table_compact(dc_catalog *c, dc_txn *txn, const char *ns, const cha
     DC_TRY(dc_tv_schema(tv, &schema, err));
     bool keyed = has_merge_keys(schema);
     DC_TRY(collect_live(tv, wo.target_file_rows, &lv, err));
-    if (!schema || !compaction_due(t, keyed, &lv, opts->if_needed)) {
+    /* a keyed base filed in the buckets the target asks for is as compact as it gets: its
+     * files are small only because their buckets are */
+    bool settled = keyed && lv.tail_deltas == 0 && lv.key_buckets == buckets_for(&lv, &wo);
+    if (!schema || settled || !compaction_due(t, keyed, &lv, opts->if_needed)) {
         committed_nothing = true;
         goto cleanup;
     }
     int64_t through = dc_txn_read_version(s.txn);
+    DC_TRY(ctx_begin(&x, c, table_id, tv, schema, &wo, err));
+    DC_TRY(make_file_schema(&x, err));
+    /* Tables with merge keys: merged rows are filed by the bucket of their key, and when the
+     * base is already so filed, only the buckets the outstanding deltas touch are rewritten
+     * (FORMAT.md 4.3): the others' files are kept, left out of the read and the removal. */
+    for (int32_t i = 0; keyed && i < schema->n_fields && x.n_key_cols < 64; i++)
+        if (dc_tfield_is_merge_key(&schema->fields[i]))
+            x.key_cols[x.n_key_cols++] = i;
+    if (keyed && keys_hash(&x)) {
+        int32_t want = buckets_for(&lv, &wo), have = 0;
+        if (lv.tail_deltas > 0)
+            DC_TRY(dc_table_untouched_buckets(c, s.txn, ns, name, vn, &have, &keep, err));
+        if (have > 0 && have * 2 >= want && json_object_size(keep) > 0) {
+            x.key_buckets = have;
+        } else { /* the first keyed compaction, or the table outgrew its buckets: all of it */
+            json_decref(keep);
+            keep = NULL;
+            x.key_buckets = want;
+        }
+    }
     /* the rows: merged (merge keys) or as they read, the read not noted for conflicts */
     dc_table_read_options ro;
     dc_table_read_options_init(&ro);
     ro.table_version = vn;
-    DC_TRY(dc_table_read_quiet(c, s.txn, ns, name, &ro, &rd, err));
-    DC_TRY(ctx_begin(&x, c, table_id, tv, schema, &wo, err));
-    DC_TRY(make_file_schema(&x, err));
+    DC_TRY(dc_table_read_quiet(c, s.txn, ns, name, &ro, keep, &rd, err));
     DC_TRY(write_all(&x, rd, err));
+    int64_t files_in = 0;
     const char *pk;
     json_t *paths;
     json_object_foreach(lv.by_part, pk, paths)
     {
+        json_t *gone = json_array();
+        DC_TRY_ALLOC(gone, err);
+        size_t i;
+        json_t *p;
+        json_array_foreach(paths, i, p)
+        {
+            if (keep && json_object_get(keep, json_string_value(p)))
+                continue;
+            if (json_array_append(gone, p) != 0) {
+                json_decref(gone);
+                rc = dc_error_nomem(err);
+                goto cleanup;
+            }
+        }
+        files_in += (int64_t)json_array_size(gone);
+        if (json_array_size(gone) == 0) {
+            json_decref(gone);
+            continue;
+        }
         json_t *op =
-            json_pack("{s:s, s:s, s:I, s:s, s:O}", "op", "remove_files", "table_id", table_id,
-                      "table_version", (json_int_t)vn, "partition", pk, "paths", paths);
+            json_pack("{s:s, s:s, s:I, s:s, s:o}", "op", "remove_files", "table_id", table_id,
+                      "table_version", (json_int_t)vn, "partition", pk, "paths", gone);
         DC_TRY(dc_scope_add_op(&s, op, err));
     }
     DC_TRY(add_delta_ops_at(&s, &x, table_id, vn, "add", false, through, err));
     if (result) {
         result->compacted = true;
-        result->files_in = lv.files;
+        result->files_in = files_in;
+        result->files_kept = keep ? (int64_t)json_object_size(keep) : 0;
+        result->key_buckets = x.key_buckets;
         result->deltas_in = lv.tail_deltas;
         result->rows_out = x.rows;
         result->files_out = x.n_files;
@@ -1444,6 +1603,7 @@ cleanup:
         remove_written(&x);
     ctx_free(&x);
     json_decref(lv.by_part);
+    json_decref(keep);
     dc_schema_unref(schema);
     return rc;
 }

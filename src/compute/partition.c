@@ -904,6 +904,90 @@ dc_status dc_part__hash_value(int32_t *out, const dc_array *a, int64_t i, dc_err
     }
 }
 
+/* h[i] = 31 * h[i] + the hash of element i of `a` (n elements). */
+static dc_status mix_key_column(uint32_t *h, const dc_array *a, int64_t n, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    const dc_type *t = a->type;
+    if (t->id == DC_TYPE_DICTIONARY) { /* the values' hashes, once each */
+        const dc_array *d = a->dictionary;
+        uint32_t *dh = dc_calloc((size_t)d->length + 1, sizeof *dh);
+        if (!dh)
+            return dc_error_nomem(err);
+        rc = mix_key_column(dh, d, d->length, err);
+        for (int64_t i = 0; rc == DC_OK && i < n; i++) {
+            int64_t k = dc_array_valid(a, i) ? dc_array_get_int(a, i) : -1;
+            h[i] = 31u * h[i] + (k >= 0 && k < d->length && dc_array_valid(d, k) ? dh[k] : 0u);
+        }
+        dc_free(dh);
+        return rc;
+    }
+    bool as_long = t->id == DC_TYPE_BOOL || t->id == DC_TYPE_DURATION;
+    for (int64_t i = 0; i < n; i++) {
+        int32_t v = 0;
+        if (dc_array_valid(a, i)) {
+            if (as_long)
+                v = hash_long(dc_array_get_int(a, i));
+            else if ((rc = dc_part__hash_value(&v, a, i, NULL)) == DC_EINVALID)
+                v = hash_long(dc_array_get_int(a, i)); /* microseconds overflow: the value */
+            else if (rc != DC_OK)
+                return dc_error_set(err, rc, "a merge key of type %s has no bucket hash",
+                                    dc_type_id_name(t->id));
+        }
+        h[i] = 31u * h[i] + (uint32_t)v;
+    }
+    return DC_OK;
+}
+
+bool dc_part_key_type_hashes(const dc_type *t)
+{
+    switch (t->id) {
+    case DC_TYPE_DICTIONARY: return dc_part_key_type_hashes(t->value_type);
+    case DC_TYPE_BOOL:
+    case DC_TYPE_DURATION:
+    case DC_TYPE_INT8:
+    case DC_TYPE_INT16:
+    case DC_TYPE_INT32:
+    case DC_TYPE_INT64:
+    case DC_TYPE_UINT8:
+    case DC_TYPE_UINT16:
+    case DC_TYPE_UINT32:
+    case DC_TYPE_UINT64:
+    case DC_TYPE_DATE32:
+    case DC_TYPE_DATE64:
+    case DC_TYPE_TIME32:
+    case DC_TYPE_TIME64:
+    case DC_TYPE_TIMESTAMP:
+    case DC_TYPE_DECIMAL128:
+    case DC_TYPE_DECIMAL256:
+    case DC_TYPE_UTF8:
+    case DC_TYPE_LARGE_UTF8:
+    case DC_TYPE_BINARY:
+    case DC_TYPE_LARGE_BINARY:
+    case DC_TYPE_FIXED_SIZE_BINARY: return true;
+    default: return false;
+    }
+}
+
+dc_status dc_part_key_buckets(int32_t *out, dc_array *const *cols, int32_t n_cols, int64_t n,
+                              int32_t buckets, dc_error *err)
+{
+    if (buckets < 1)
+        return dc_error_set(err, DC_EINVALID, "a key needs at least one bucket, not %d", buckets);
+    if (n <= 0)
+        return DC_OK;
+    uint32_t *h = dc_calloc((size_t)n, sizeof *h);
+    if (!h)
+        return dc_error_nomem(err);
+    dc_status rc = DC_OK;
+    for (int32_t c = 0; c < n_cols && rc == DC_OK; c++)
+        rc = mix_key_column(h, cols[c], n, err);
+    for (int64_t i = 0; rc == DC_OK && i < n; i++)
+        out[i] = (int32_t)((h[i] & INT32_MAX) % (uint32_t)buckets);
+    dc_free(h);
+    return rc;
+}
+
 /* Little-endian 16 bytes <-> signed 128-bit. */
 static __int128 load_i128(const uint8_t *p)
 {

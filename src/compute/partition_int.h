@@ -190,6 +190,21 @@ dc_status dc_part_key_decode(json_t **values, const dc_part_spec *s, const char 
 bool dc_part_may_contain(const dc_part_spec *s, const json_t *values, const char *column,
                          const dc_array *lo, const dc_array *hi, bool lo_incl, bool hi_incl);
 
+/*
+ * Merge-key buckets (docs/FORMAT.md 4.3: a compaction files each merged row by the bucket
+ * of its key). For each of n rows of the key columns cols[0..n_cols): h = 0, then for each
+ * column in order h = 31 * h + hash(value) in wrapping 32-bit arithmetic, where hash is
+ * Iceberg's bucket hash (dc_part__hash_value; booleans and durations as the long value, a
+ * dictionary's values by value, a time whose microseconds overflow int64 by its value,
+ * null 0); out[i] = (h & INT32_MAX) % buckets. A key of one
+ * column lands where Iceberg's bucket(buckets) puts it. DC_ESCHEMA for a column of a type
+ * without that hash (floating point, nested), DC_EINVALID for buckets < 1.
+ */
+dc_status dc_part_key_buckets(int32_t *out, dc_array *const *cols, int32_t n_cols, int64_t n,
+                              int32_t buckets, dc_error *err);
+/* Does dc_part_key_buckets hash values of type t? */
+bool dc_part_key_type_hashes(const dc_type *t);
+
 /* ---- exposed for tests --------------------------------------------------------- */
 
 /* MurmurHash3 x86 32-bit of n bytes. */

@@ -30,6 +30,18 @@ check "compact" "yes" \
 check "same rows after compaction" "1,Cheshire,3,Tour Guide|2,Dinah,8,|4,Tom,5,Housekeeper" "$(rows)"
 check "nothing left to compact" "users: nothing to compact" "$("$DC" compact "${R[@]}" users)"
 check "compact --json" "false" "$("$DC" compact "${R[@]}" users --json | grep -o '"compacted": *[a-z]*' | grep -o '[a-z]*$')"
+# filed by merge-key bucket: with files of one row, three rows take three buckets; a later
+# MERGE of one key rewrites its bucket's file and keeps the other two
+printf 'user_id,age\n4,6\n' > one.csv
+"$DC" write "${R[@]}" users one.csv --mode merge >/dev/null
+jn() { grep -o "\"$1\": *[0-9]*" | grep -o '[0-9]*$'; }
+out=$("$DC" compact "${R[@]}" users --target-rows 1 --json)
+check "compact into key buckets" "4 0" "$(jn key_buckets <<<"$out") $(jn files_kept <<<"$out")"
+"$DC" write "${R[@]}" users one.csv --mode merge >/dev/null
+out=$("$DC" compact "${R[@]}" users --target-rows 1)
+check "a later compaction keeps the untouched buckets" "yes" \
+  "$(grep -Eq '^users: 2 files \(1 outstanding deltas\) -> 1 files, 1 rows, .*; 4 key buckets, 2 files of untouched buckets kept' <<<"$out" && echo yes)"
+check "same rows after both" "1,Cheshire,3,Tour Guide|2,Dinah,8,|4,Tom,6,Housekeeper" "$(rows)"
 check "compact a missing table: not found" "3" "$(code "$DC" compact "${R[@]}" nope)"
 check "compact without a table: usage" "2" "$(code "$DC" compact "${R[@]}")"
 echo "merge: $((checks - failures))/$checks checks passed"

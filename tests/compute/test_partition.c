@@ -605,6 +605,64 @@ static void test_values_of_a_dictionary_column_use_its_values(void **state)
     ASSERT_TRANSFORM("truncate(1, c)", a, "[u, null, e]");
 }
 
+/* Merge-key buckets (FORMAT.md 4.3): one column is Iceberg's bucket(N); several combine
+ * as 31 * h + h_i; booleans hash as longs; a dictionary as its values. */
+static void test_key_buckets_are_iceberg_buckets_combined(void **state)
+{
+    (void)state;
+    const char *iv[] = {"34", "1", "-1", "7"};
+    dc_array *ids = arr("int64", iv, 4);
+    int32_t got[4];
+    DC_ASSERT_OK(dc_part_key_buckets(got, &ids, 1, 4, 16, NULL));
+    /* Iceberg: hash(34) = 2017239379, hash(1) = 1392991556, hash(-1) = 1651860712 */
+    assert_int_equal(got[0], (2017239379 & INT32_MAX) % 16);
+    assert_int_equal(got[1], (1392991556 & INT32_MAX) % 16);
+    assert_int_equal(got[2], (1651860712 & INT32_MAX) % 16);
+    dc_array *b16 = transform("bucket(16, c)", dc_array_ref(ids)); /* the same as the transform */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(got[i], dc_array_get_int(b16, i));
+    dc_array_unref(b16);
+    /* two columns: (id 34, name "iceberg") */
+    dc_array *cols[2] = {one("int64", "34"), one("string", "iceberg")};
+    int32_t two;
+    DC_ASSERT_OK(dc_part_key_buckets(&two, cols, 2, 1, 1000, NULL));
+    uint32_t h = 31u * (uint32_t)2017239379 + (uint32_t)1210000089;
+    assert_int_equal(two, (int32_t)((h & INT32_MAX) % 1000));
+    /* a bool hashes as the long 0 / 1 */
+    dc_array *bo = one("bool", "true");
+    int32_t bb;
+    DC_ASSERT_OK(dc_part_key_buckets(&bb, &bo, 1, 1, 1000, NULL));
+    assert_int_equal(bb, (1392991556 & INT32_MAX) % 1000);
+    /* a dictionary column as its values */
+    dc_type *t = ty("dictionary<values=string, indices=int32>");
+    dc_array *dict = one("string", "iceberg"), *da = NULL;
+    dc_builder *bd = NULL;
+    DC_ASSERT_OK(dc_builder_new(&bd, t, NULL));
+    DC_ASSERT_OK(dc_builder_set_dictionary(bd, dict));
+    DC_ASSERT_OK(dc_builder_append_int(bd, 0));
+    DC_ASSERT_OK(dc_builder_finish(bd, &da, NULL));
+    int32_t dv;
+    DC_ASSERT_OK(dc_part_key_buckets(&dv, &da, 1, 1, 1000, NULL));
+    assert_int_equal(dv, (1210000089 & INT32_MAX) % 1000);
+    assert_true(dc_part_key_type_hashes(t));
+    /* what has no hash, and no buckets */
+    dc_error e;
+    dc_array *d = one("double", "1.5");
+    assert_false(dc_part_key_type_hashes(d->type));
+    assert_int_equal(dc_part_key_buckets(&dv, &d, 1, 1, 4, &e), DC_ESCHEMA);
+    assert_contains(e.message, "double");
+    assert_int_equal(dc_part_key_buckets(&dv, &ids, 1, 1, 0, &e), DC_EINVALID);
+    dc_array_unref(d);
+    dc_builder_free(bd);
+    dc_type_unref(t);
+    dc_array_unref(dict);
+    dc_array_unref(da);
+    dc_array_unref(bo);
+    dc_array_unref(cols[0]);
+    dc_array_unref(cols[1]);
+    dc_array_unref(ids);
+}
+
 /* ---- split ------------------------------------------------------------------------------ */
 
 static void test_split_groups_rows_in_order_with_nulls_and_several_fields(void **state)
@@ -1076,6 +1134,7 @@ int main(void)
         cmocka_unit_test(test_spec_json_errors_name_the_field_and_member),
         cmocka_unit_test(test_bind_checks_columns_types_names_and_params),
         cmocka_unit_test(test_values_of_a_dictionary_column_use_its_values),
+        cmocka_unit_test(test_key_buckets_are_iceberg_buckets_combined),
         cmocka_unit_test(test_split_groups_rows_in_order_with_nulls_and_several_fields),
         cmocka_unit_test(test_split_many_rows_every_group_keeps_its_rows),
         cmocka_unit_test(test_split_under_allocation_failures_fails_cleanly),
