@@ -17,7 +17,9 @@
  * with If-None-Match: *; the fs is opened with no_shape_check so that nothing else is
  * sent), (b) a small metadata-only commit (as dc-bench-commit's: begin, create a
  * namespace, commit) on a catalog opened as a user opens it (the shape check on), and
- * (c) the same commit on a catalog whose fs skips the shape check. 5 untimed rounds come
+ * (c) the same commit on a catalog whose fs skips the shape check, and (d) a bare one-key
+ * listing after the object (a) wrote (ListObjectsV2 start-after, max-keys 1: what a
+ * handle that is up to date sends at begin to learn so). 5 untimed rounds come
  * first (connections, bucket checks). Prints a markdown table (median and p99 in us, the
  * requests each kind made on average) and one line "json {...}".
  *
@@ -140,12 +142,14 @@ static int bench_latency(const char *url, int n)
     dc_store *cat = open_store(u, true);
     snprintf(u, sizeof u, "%s/catalog-nsc", base);
     dc_store *nsc = open_store(u, false);
-    lat_series ser[3] = {
+    lat_series ser[4] = {
         {"bare conditional PUT of 300 B (put_if_absent, no shape check)", NULL, 0},
         {"commit of a small metadata-only transaction (default fs: shape check on)", NULL, 0},
         {"the same commit, fs opened with no_shape_check", NULL, 0},
+        {"bare one-key listing after the PUT's key (ListObjectsV2 start-after, max-keys 1)", NULL,
+         0},
     };
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
         if (!(ser[k].ns = calloc((size_t)n, sizeof(int64_t))))
             die("out of memory", NULL);
     uint8_t data[OBJ_SIZE];
@@ -168,19 +172,29 @@ static int bench_latency(const char *url, int n)
         if (commit_small(nsc, name, &e) != DC_OK)
             die("commit (no shape check)", &e);
         int64_t t3 = dc_clock_mono_ns(), d1 = requests_of(dc_store_fs(nsc));
+        /* what an up-to-date begin asks: is there a key after the one it knows? */
+        snprintf(name, sizeof name, "%08d.json", i + WARMUP);
+        char *next = NULL;
+        int64_t l0 = requests_of(raw), t4 = dc_clock_mono_ns();
+        if (dc_fs_first_after(raw, "", name, &next, &e) != DC_OK)
+            die("bare listing", &e);
+        int64_t t5 = dc_clock_mono_ns(), l1 = requests_of(raw);
+        dc_free(next);
         if (i < 0)
             continue;
         ser[0].ns[i] = t1 - t0;
         ser[1].ns[i] = t2 - t1;
         ser[2].ns[i] = t3 - t2;
+        ser[3].ns[i] = t5 - t4;
         ser[0].requests += r1 - r0;
         ser[1].requests += c1 - c0;
         ser[2].requests += d1 - d0;
+        ser[3].requests += l1 - l0;
     }
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
         qsort(ser[k].ns, (size_t)n, sizeof(int64_t), cmp64);
     printf("| what | median us | p99 us | requests per op |\n|---|---:|---:|---:|\n");
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
         printf("| %s | %.0f | %.0f | %.2f |\n", ser[k].what, pct_us(ser[k].ns, n, 0.5),
                pct_us(ser[k].ns, n, 0.99), (double)ser[k].requests / n);
     double m0 = pct_us(ser[0].ns, n, 0.5), p0 = pct_us(ser[0].ns, n, 0.99);
@@ -188,17 +202,22 @@ static int bench_latency(const char *url, int n)
            "%.2f, p99 %.2f (n = %d each, interleaved)\n",
            pct_us(ser[1].ns, n, 0.5) / m0, pct_us(ser[1].ns, n, 0.99) / p0,
            pct_us(ser[2].ns, n, 0.5) / m0, pct_us(ser[2].ns, n, 0.99) / p0, n);
+    double ml = pct_us(ser[3].ns, n, 0.5);
+    printf("bare listing / bare PUT: median %.2f; commit (no shape check) / (listing + PUT): "
+           "median %.2f\n",
+           ml / m0, pct_us(ser[2].ns, n, 0.5) / (ml + m0));
     printf("json {\"bench\":\"s3_latency\",\"n\":%d,\"put_median_us\":%.0f,\"put_p99_us\":%.0f,"
            "\"commit_median_us\":%.0f,\"commit_p99_us\":%.0f,\"commit_nsc_median_us\":%.0f,"
            "\"commit_nsc_p99_us\":%.0f,\"put_requests\":%.2f,\"commit_requests\":%.2f,"
            "\"commit_nsc_requests\":%.2f,\"ratio_median\":%.2f,\"ratio_p99\":%.2f,"
-           "\"ratio_nsc_median\":%.2f,\"ratio_nsc_p99\":%.2f}\n",
+           "\"ratio_nsc_median\":%.2f,\"ratio_nsc_p99\":%.2f,\"list_median_us\":%.0f,"
+           "\"list_requests\":%.2f}\n",
            n, m0, p0, pct_us(ser[1].ns, n, 0.5), pct_us(ser[1].ns, n, 0.99),
            pct_us(ser[2].ns, n, 0.5), pct_us(ser[2].ns, n, 0.99), (double)ser[0].requests / n,
            (double)ser[1].requests / n, (double)ser[2].requests / n, pct_us(ser[1].ns, n, 0.5) / m0,
            pct_us(ser[1].ns, n, 0.99) / p0, pct_us(ser[2].ns, n, 0.5) / m0,
-           pct_us(ser[2].ns, n, 0.99) / p0);
-    for (int k = 0; k < 3; k++)
+           pct_us(ser[2].ns, n, 0.99) / p0, ml, (double)ser[3].requests / n);
+    for (int k = 0; k < 4; k++)
         free(ser[k].ns);
     dc_store_unref(nsc);
     dc_store_unref(cat);
