@@ -941,32 +941,12 @@ static dc_status mix_key_column(uint32_t *h, const dc_array *a, int64_t n, dc_er
 
 bool dc_part_key_type_hashes(const dc_type *t)
 {
-    switch (t->id) {
-    case DC_TYPE_DICTIONARY: return dc_part_key_type_hashes(t->value_type);
-    case DC_TYPE_BOOL:
-    case DC_TYPE_DURATION:
-    case DC_TYPE_INT8:
-    case DC_TYPE_INT16:
-    case DC_TYPE_INT32:
-    case DC_TYPE_INT64:
-    case DC_TYPE_UINT8:
-    case DC_TYPE_UINT16:
-    case DC_TYPE_UINT32:
-    case DC_TYPE_UINT64:
-    case DC_TYPE_DATE32:
-    case DC_TYPE_DATE64:
-    case DC_TYPE_TIME32:
-    case DC_TYPE_TIME64:
-    case DC_TYPE_TIMESTAMP:
-    case DC_TYPE_DECIMAL128:
-    case DC_TYPE_DECIMAL256:
-    case DC_TYPE_UTF8:
-    case DC_TYPE_LARGE_UTF8:
-    case DC_TYPE_BINARY:
-    case DC_TYPE_LARGE_BINARY:
-    case DC_TYPE_FIXED_SIZE_BINARY: return true;
-    default: return false;
-    }
+    dc_type_id id = t->id;
+    if (id == DC_TYPE_DICTIONARY)
+        return dc_part_key_type_hashes(t->value_type);
+    return id == DC_TYPE_BOOL || dc_type_is_integer(id) || dc_type_is_temporal(id) ||
+           dc_type_is_decimal(id) || dc_type_is_binary_like(id) ||
+           id == DC_TYPE_FIXED_SIZE_BINARY;
 }
 
 dc_status dc_part_key_buckets(int32_t *out, dc_array *const *cols, int32_t n_cols, int64_t n,
