@@ -15,6 +15,7 @@
  * table keeps 1,000 live files (each commit adds one and retires the oldest), so
  * every version's state is the same size.
  */
+#include "bench_commit.h"
 #include "storage/storage_int.h"
 
 #include <fcntl.h>
@@ -28,12 +29,6 @@ static void die(const char *what, const dc_error *e)
 {
     fprintf(stderr, "dc-bench-commit: %s: %s\n", what, e ? e->message : "");
     exit(1);
-}
-
-static int cmp64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 static char *fresh_dir(const char *base, const char *name)
@@ -69,24 +64,6 @@ static dc_store *open_store(const char *root, bool fsync_on, int64_t interval)
 }
 
 /* One small metadata-only transaction: create a namespace (or a table). */
-static dc_status commit_small(dc_store *s, const char *ns_name, dc_error *e)
-{
-    dc_stxn *t = NULL;
-    char id[37];
-    dc_uuid(id, e);
-    dc_status rc = dc_stxn_begin(&t, s, &(dc_stxn_options){.author = "bench"}, e);
-    if (rc != DC_OK)
-        return rc;
-    json_t *op = json_pack("{s:s, s:s, s:s}", "op", "create_namespace", "namespace_id", id, "name",
-                           ns_name);
-    rc = dc_stxn_add_op(t, op, e);
-    json_decref(op);
-    if (rc == DC_OK)
-        rc = dc_stxn_commit(t, "bench", NULL, e);
-    dc_stxn_free(t);
-    return rc;
-}
-
 static int64_t raw_create(const char *dir, int i)
 {
     char p[4200];
@@ -119,19 +96,21 @@ static int bench_latency(const char *base, int n)
         char name[32];
         snprintf(name, sizeof name, "ns%d", i);
         int64_t t0 = dc_clock_mono_ns();
-        if (commit_small(s, name, &e) != DC_OK)
+        if (bench_commit_namespace(s, name, &e) != DC_OK)
             die("commit", &e);
         b[i] = dc_clock_mono_ns() - t0;
     }
-    qsort(a, (size_t)n, 8, cmp64);
-    qsort(b, (size_t)n, 8, cmp64);
+    qsort(a, (size_t)n, 8, bench_cmp_i64);
+    qsort(b, (size_t)n, 8, bench_cmp_i64);
     printf("| what | median us | p99 us |\n|---|---:|---:|\n");
-    printf("| fsync'd small-file create (open O_EXCL, write 300 B, fsync, fsync dir) | %.0f | %.0f |\n",
+    printf("| fsync'd small-file create (open O_EXCL, write 300 B, fsync, fsync dir) | %.0f | %.0f "
+           "|\n",
            a[n / 2] / 1e3, a[n * 99 / 100] / 1e3);
     printf("| commit of a small metadata-only transaction | %.0f | %.0f |\n", b[n / 2] / 1e3,
            b[n * 99 / 100] / 1e3);
     printf("\nratio commit / create: median %.2f, p99 %.2f (n = %d each, interleaved)\n",
-           (double)b[n / 2] / (double)a[n / 2], (double)b[n * 99 / 100] / (double)a[n * 99 / 100], n);
+           (double)b[n / 2] / (double)a[n / 2], (double)b[n * 99 / 100] / (double)a[n * 99 / 100],
+           n);
     dc_store_unref(s);
     rm_rf(dir);
     free(a);
@@ -149,19 +128,7 @@ static void writer(const char *root, int id, bool shared, double seconds, int fd
     char table[64];
     snprintf(table, sizeof table, shared ? "shared" : "own%d", id);
     for (int i = 0; dc_clock_mono_ns() < end; i++) {
-        dc_stxn *t = NULL;
-        if (dc_stxn_begin(&t, s, NULL, &e) != DC_OK)
-            die("begin", &e);
-        char path[128];
-        snprintf(path, sizeof path, "data/%s/w%d-%d.parquet", table, id, i);
-        json_t *op = json_pack("{s:s, s:s, s:i, s:s, s:s, s:[{s:s, s:i, s:i}]}", "op", "add_delta",
-                               "table_id", table, "table_version", 1, "partition", "", "delta_type",
-                               "add", "files", "path", path, "record_count", 1, "file_size", 1);
-        dc_status rc = dc_stxn_add_op(t, op, &e);
-        json_decref(op);
-        if (rc == DC_OK)
-            rc = dc_stxn_commit(t, NULL, NULL, &e);
-        dc_stxn_free(t);
+        dc_status rc = bench_commit_add(s, table, id, i, &e);
         if (rc == DC_OK)
             commits++;
         else if (rc == DC_ECONFLICT)
@@ -180,12 +147,13 @@ static void setup_tables(dc_store *s, int n)
     dc_stxn *t = NULL;
     if (dc_stxn_begin(&t, s, NULL, &e) != DC_OK)
         die("begin", &e);
-    json_t *ops = json_pack("[{s:s, s:s, s:s}]", "op", "create_namespace", "namespace_id", "ns", "name", "default");
+    json_t *ops = json_pack("[{s:s, s:s, s:s}]", "op", "create_namespace", "namespace_id", "ns",
+                            "name", "default");
     for (int i = -1; i < n; i++) {
         char id[32];
         snprintf(id, sizeof id, i < 0 ? "shared" : "own%d", i);
-        json_array_append_new(ops, json_pack("{s:s, s:s, s:s, s:s}", "op", "create_table", "table_id", id,
-                                             "namespace_id", "ns", "name", id));
+        json_array_append_new(ops, json_pack("{s:s, s:s, s:s, s:s}", "op", "create_table",
+                                             "table_id", id, "namespace_id", "ns", "name", id));
         json_array_append_new(ops, json_pack("{s:s, s:s, s:i, s:{}}", "op", "create_table_version",
                                              "table_id", id, "table_version", 1, "schema"));
     }
@@ -232,8 +200,9 @@ static int bench_throughput(const char *base, double seconds)
                 close(pipes[i][0]);
                 waitpid(pids[i], NULL, 0);
             }
-            printf("| %d | %s | %.0f | %.0f |\n", writers[w], shared ? "one shared table" : "disjoint",
-                   commits / seconds, conflicts / seconds);
+            printf("| %d | %s | %.0f | %.0f |\n", writers[w],
+                   shared ? "one shared table" : "disjoint", commits / seconds,
+                   conflicts / seconds);
             fflush(stdout);
             rm_rf(dir);
             free(dir);
@@ -260,11 +229,12 @@ static int bench_open(const char *base, int64_t max)
         for (int i = 0; i < LIVE_FILES; i++) {
             char path[128];
             snprintf(path, sizeof path, "data/own0/init%d.parquet", i);
-            json_array_append_new(files, json_pack("{s:s, s:i, s:i}", "path", path, "record_count", 1,
-                                                   "file_size", 1));
+            json_array_append_new(files, json_pack("{s:s, s:i, s:i}", "path", path, "record_count",
+                                                   1, "file_size", 1));
         }
-        json_t *op = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "op", "add_delta", "table_id", "own0",
-                               "table_version", 1, "partition", "", "delta_type", "add", "files", files);
+        json_t *op =
+            json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "op", "add_delta", "table_id", "own0",
+                      "table_version", 1, "partition", "", "delta_type", "add", "files", files);
         if (dc_stxn_begin(&t, s, NULL, &e) != DC_OK || dc_stxn_add_op(t, op, &e) != DC_OK ||
             dc_stxn_commit(t, "initial files", NULL, &e) != DC_OK)
             die("initial files", &e);
@@ -281,9 +251,10 @@ static int bench_open(const char *base, int64_t max)
                 die("begin", &e);
             char path[128], old[128];
             snprintf(path, sizeof path, "data/own0/f%lld.parquet", (long long)done);
-            json_t *op = json_pack("{s:s, s:s, s:i, s:s, s:s, s:[{s:s, s:i, s:i}]}", "op", "add_delta",
-                                   "table_id", "own0", "table_version", 1, "partition", "", "delta_type",
-                                   "add", "files", "path", path, "record_count", 1, "file_size", 1);
+            json_t *op =
+                json_pack("{s:s, s:s, s:i, s:s, s:s, s:[{s:s, s:i, s:i}]}", "op", "add_delta",
+                          "table_id", "own0", "table_version", 1, "partition", "", "delta_type",
+                          "add", "files", "path", path, "record_count", 1, "file_size", 1);
             if (dc_stxn_add_op(t, op, &e) != DC_OK)
                 die("add", &e);
             json_decref(op);
@@ -292,9 +263,10 @@ static int bench_open(const char *base, int64_t max)
                 if (r < LIVE_FILES)
                     snprintf(old, sizeof old, "data/own0/init%lld.parquet", (long long)r);
                 else
-                    snprintf(old, sizeof old, "data/own0/f%lld.parquet", (long long)(r - LIVE_FILES + 2));
-                op = json_pack("{s:s, s:s, s:i, s:s, s:[s]}", "op", "remove_files", "table_id", "own0",
-                               "table_version", 1, "partition", "", "paths", old);
+                    snprintf(old, sizeof old, "data/own0/f%lld.parquet",
+                             (long long)(r - LIVE_FILES + 2));
+                op = json_pack("{s:s, s:s, s:i, s:s, s:[s]}", "op", "remove_files", "table_id",
+                               "own0", "table_version", 1, "partition", "", "paths", old);
                 if (dc_stxn_add_op(t, op, &e) != DC_OK)
                     die("remove", &e);
                 json_decref(op);

@@ -38,6 +38,7 @@
  * run; "needed" is the projected chunks' bytes according to the footer, plus the footer.
  * Prints a markdown table and one "json" line per way.
  */
+#include "bench_commit.h"
 #include "bench_util.h"
 #include "formats/formats_int.h"
 #include "formats/parquet/parquet_int.h"
@@ -60,12 +61,6 @@ static void die(const char *what, const dc_error *e)
 {
     fprintf(stderr, "dc-bench-s3: %s: %s\n", what, e ? e->message : "");
     exit(1);
-}
-
-static int cmp64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* The value at fraction p of the sorted v[0..n) (nearest rank), in microseconds. */
@@ -107,25 +102,6 @@ static int64_t requests_of(dc_fs *fs)
 /* ---- latency ---------------------------------------------------------------------------- */
 
 /* One small metadata-only transaction: create a namespace (as dc-bench-commit does). */
-static dc_status commit_small(dc_store *s, const char *ns_name, dc_error *e)
-{
-    dc_stxn *t = NULL;
-    char id[37];
-    dc_status rc = dc_uuid(id, e);
-    if (rc == DC_OK)
-        rc = dc_stxn_begin(&t, s, &(dc_stxn_options){.author = "bench"}, e);
-    if (rc != DC_OK)
-        return rc;
-    json_t *op =
-        json_pack("{s:s, s:s, s:s}", "op", "create_namespace", "namespace_id", id, "name", ns_name);
-    rc = dc_stxn_add_op(t, op, e);
-    json_decref(op);
-    if (rc == DC_OK)
-        rc = dc_stxn_commit(t, "bench", NULL, e);
-    dc_stxn_free(t);
-    return rc;
-}
-
 typedef struct lat_series {
     const char *what;
     int64_t *ns;
@@ -165,11 +141,11 @@ static int bench_latency(const char *url, int n)
         int64_t t1 = dc_clock_mono_ns(), r1 = requests_of(raw);
         snprintf(name, sizeof name, "ns%d", i + WARMUP);
         int64_t c0 = requests_of(dc_store_fs(cat));
-        if (commit_small(cat, name, &e) != DC_OK)
+        if (bench_commit_namespace(cat, name, &e) != DC_OK)
             die("commit", &e);
         int64_t t2 = dc_clock_mono_ns(), c1 = requests_of(dc_store_fs(cat));
         int64_t d0 = requests_of(dc_store_fs(nsc));
-        if (commit_small(nsc, name, &e) != DC_OK)
+        if (bench_commit_namespace(nsc, name, &e) != DC_OK)
             die("commit (no shape check)", &e);
         int64_t t3 = dc_clock_mono_ns(), d1 = requests_of(dc_store_fs(nsc));
         /* what an up-to-date begin asks: is there a key after the one it knows? */
@@ -192,7 +168,7 @@ static int bench_latency(const char *url, int n)
         ser[3].requests += l1 - l0;
     }
     for (int k = 0; k < 4; k++)
-        qsort(ser[k].ns, (size_t)n, sizeof(int64_t), cmp64);
+        qsort(ser[k].ns, (size_t)n, sizeof(int64_t), bench_cmp_i64);
     printf("| what | median us | p99 us | requests per op |\n|---|---:|---:|---:|\n");
     for (int k = 0; k < 4; k++)
         printf("| %s | %.0f | %.0f | %.2f |\n", ser[k].what, pct_us(ser[k].ns, n, 0.5),
@@ -238,19 +214,7 @@ static void writer(const char *url, int id, bool shared, double seconds, int fd)
     char table[64];
     snprintf(table, sizeof table, shared ? "shared" : "own%d", id);
     for (int i = 0; dc_clock_mono_ns() < end; i++) {
-        dc_stxn *t = NULL;
-        if (dc_stxn_begin(&t, s, NULL, &e) != DC_OK)
-            die("begin", &e);
-        char path[128];
-        snprintf(path, sizeof path, "data/%s/w%d-%d.parquet", table, id, i);
-        json_t *op = json_pack("{s:s, s:s, s:i, s:s, s:s, s:[{s:s, s:i, s:i}]}", "op", "add_delta",
-                               "table_id", table, "table_version", 1, "partition", "", "delta_type",
-                               "add", "files", "path", path, "record_count", 1, "file_size", 1);
-        dc_status rc = dc_stxn_add_op(t, op, &e);
-        json_decref(op);
-        if (rc == DC_OK)
-            rc = dc_stxn_commit(t, NULL, NULL, &e);
-        dc_stxn_free(t);
+        dc_status rc = bench_commit_add(s, table, id, i, &e);
         if (rc == DC_OK)
             commits++;
         else if (rc == DC_ECONFLICT)

@@ -18,7 +18,6 @@
 
 #define BUCKET "dc-storage"
 
-
 static mt_server g_moto;
 static char *g_dir;
 
@@ -170,6 +169,28 @@ static void config_file_s3_settings_reach_the_backend(void **state)
     dc_free(path);
 }
 
+/* The config file's text into buf. */
+static void read_text(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+/* Load the config at `path`, set catalog aws's storage settings `kv`, save it, read it. */
+static void set_storage_and_read(const char *path, const char *const *kv, char *buf, size_t size)
+{
+    dc_catalog_config *cfg = NULL;
+    dc_error e;
+    DC_ASSERT_OK(dc_catalog_config_load(&cfg, path, &e));
+    DC_ASSERT_OK(dc_catalog_config_set_storage(cfg, "aws", kv, &e));
+    DC_ASSERT_OK(dc_catalog_config_save(cfg, &e));
+    dc_catalog_config_free(cfg);
+    read_text(path, buf, size);
+}
+
 static void config_set_storage_edits_the_s3_member(void **state)
 {
     (void)state;
@@ -187,36 +208,19 @@ static void config_set_storage_edits_the_s3_member(void **state)
     assert_msg(&e, "no catalog named gcp");
     DC_ASSERT_OK(dc_catalog_config_save(cfg, &e));
     dc_catalog_config_free(cfg);
-    FILE *f = fopen(path, "r");
     char buf[4096];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
+    read_text(path, buf, sizeof buf);
     assert_non_null(strstr(buf, "\"s3\": {"));
     assert_non_null(strstr(buf, "\"region\": \"eu-west-1\""));
     assert_non_null(strstr(buf, "\"endpoint_url\": \"http://e:9000\""));
     assert_null(strstr(buf, "\"x\"")); /* the refused edit changed nothing */
     /* an empty value removes a setting; none left removes "s3" */
-    DC_ASSERT_OK(dc_catalog_config_load(&cfg, path, &e));
     const char *drop[] = {"endpoint_url", "", NULL};
-    DC_ASSERT_OK(dc_catalog_config_set_storage(cfg, "aws", drop, &e));
-    DC_ASSERT_OK(dc_catalog_config_save(cfg, &e));
-    dc_catalog_config_free(cfg);
-    f = fopen(path, "r");
-    n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
+    set_storage_and_read(path, drop, buf, sizeof buf);
     assert_null(strstr(buf, "endpoint_url"));
     assert_non_null(strstr(buf, "eu-west-1"));
-    DC_ASSERT_OK(dc_catalog_config_load(&cfg, path, &e));
     const char *drop2[] = {"region", NULL, NULL};
-    DC_ASSERT_OK(dc_catalog_config_set_storage(cfg, "aws", drop2, &e));
-    DC_ASSERT_OK(dc_catalog_config_save(cfg, &e));
-    dc_catalog_config_free(cfg);
-    f = fopen(path, "r");
-    n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
+    set_storage_and_read(path, drop2, buf, sizeof buf);
     assert_null(strstr(buf, "\"s3\""));
     dc_free(path);
 }
