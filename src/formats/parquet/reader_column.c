@@ -837,7 +837,9 @@ dc_status pqr_column_read_rows(pqr_column *c, int64_t rows, dc_error *err)
                                                                : rows * c->L->width;
         if (want > 0 && want < PQR_MAX_BATCH_BYTES && dc_bytes_reserve(&c->out_vals, want) != DC_OK)
             return dc_error_nomem(err);
-        if (c->L->el->type == DC_PQ_TYPE_BYTE_ARRAY &&
+        /* (rows may be a skip to a row a hostile page index names: no reservation past a
+         * batch's bound; the buffers grow as values really come) */
+        if (c->L->el->type == DC_PQ_TYPE_BYTE_ARRAY && rows < PQR_MAX_BATCH_BYTES / 4 &&
             dc_bytes_reserve(&c->out_ends, (rows + 1) * 4) != DC_OK)
             return dc_error_nomem(err);
     }
