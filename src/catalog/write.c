@@ -502,7 +502,7 @@ static dc_status write_key_rows(writer_ctx *x, const char *key, const dc_batch *
 {
     dc_status rc = DC_OK;
     out_file *pf;
-    dc_batch *part = NULL;
+    dc_batch *grouped = NULL, *part = NULL;
     int32_t nb = x->key_buckets;
     if (nb <= 0) {
         DC_RET(part_of(x, key, -1, &pf, err));
@@ -536,19 +536,20 @@ static dc_status write_key_rows(writer_ctx *x, const char *key, const dc_batch *
             continue;
         DC_TRY(part_of(x, key, (int32_t)k, &pf, err));
         if (rows == b->length) {
-            rc = write_part_rows(x, pf, b, err);
-        } else {
-            DC_TRY(dc_batch_take(&part, b, x->by_bucket + from, rows, err));
-            rc = write_part_rows(x, pf, part, err);
-            dc_batch_unref(part);
-            part = NULL;
+            DC_TRY(write_part_rows(x, pf, b, err));
+            break;
         }
-        if (rc != DC_OK)
-            goto cleanup;
+        if (!grouped) /* the batch in bucket order, once; each bucket is a slice of it */
+            DC_TRY(dc_batch_regroup(&grouped, b, x->bucket_of, nb, x->by_bucket, err));
+        DC_TRY(dc_batch_slice(&part, grouped, from, rows, err));
+        DC_TRY(write_part_rows(x, pf, part, err));
+        dc_batch_unref(part);
+        part = NULL;
         from = start[k];
     }
 cleanup:
     dc_batch_unref(part);
+    dc_batch_unref(grouped);
     dc_free(start);
     return rc;
 }

@@ -341,6 +341,168 @@ dc_status dc_batch_take(dc_batch **out, const dc_batch *b, const int64_t *indice
     return batch_take_checked(out, b, indices, n, any_neg, err);
 }
 
+/* ---- regroup: a take of rows listed group by group, as a scatter ---------------------- */
+
+#define SCATTER(T)                                                                                 \
+    do {                                                                                           \
+        const T *s = (const T *)(const void *)src;                                                 \
+        T *d = (T *)(void *)dst;                                                                   \
+        for (int64_t i = 0; i < n; i++)                                                            \
+            d[pos[group[i]]++] = s[i];                                                             \
+    } while (0)
+
+/* Values of `width` bytes of rows [0, n) from `base` (at row `offset`) to their group's
+ * place: pos[g] is where group g's next row goes (advanced). */
+static dc_buffer *scatter_fixed(const uint8_t *base, int64_t offset, int32_t width,
+                                const int32_t *group, int64_t n, int64_t *pos)
+{
+    dc_buffer *b = dc_buffer_new(n * width, false);
+    if (!b || n == 0)
+        return b;
+    const uint8_t *src = base + offset * width;
+    uint8_t *dst = b->data;
+    switch (width) {
+    case 1: SCATTER(uint8_t); break;
+    case 2: SCATTER(uint16_t); break;
+    case 4: SCATTER(uint32_t); break;
+    case 8: SCATTER(uint64_t); break;
+    default:
+        for (int64_t i = 0; i < n; i++)
+            memcpy(dst + pos[group[i]]++ * width, src + i * width, (size_t)width);
+        break;
+    }
+    return b;
+}
+#undef SCATTER
+
+static dc_buffer *scatter_bits(const uint8_t *src, int64_t offset, const int32_t *group, int64_t n,
+                               int64_t *pos)
+{
+    dc_buffer *b = dc_buffer_new(dc_kernel__bitmap_bytes(n), true);
+    if (!b)
+        return NULL;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t p = pos[group[i]]++;
+        if (dc_bit_get(src, offset + i))
+            dc_bit_set(b->data, p);
+    }
+    return b;
+}
+
+/* Strings and binary with offsets of type OT: each group's bytes are counted first, so
+ * that every row's bytes are copied once, straight to their place. */
+#define SCATTER_VARLEN(OT)                                                                         \
+    do {                                                                                           \
+        const OT *so = (const OT *)(const void *)a->data[1] + a->offset;                           \
+        const uint8_t *s_data = a->data[2];                                                        \
+        for (int64_t i = 0; i < n; i++)                                                            \
+            bpos[group[i] + 1] += (int64_t)so[i + 1] - (int64_t)so[i];                             \
+        for (int32_t g = 0; g < n_groups; g++)                                                     \
+            bpos[g + 1] += bpos[g];                                                                \
+        bufs[1] = dc_buffer_new((n + 1) * (int64_t)sizeof(OT), false);                             \
+        bufs[2] = dc_buffer_new(bpos[n_groups], false);                                            \
+        DC_TRY_ALLOC(bufs[1], err);                                                                \
+        DC_TRY_ALLOC(bufs[2], err);                                                                \
+        OT *d_off = (OT *)(void *)bufs[1]->data;                                                   \
+        uint8_t *d_data = bufs[2]->data;                                                           \
+        for (int64_t i = 0; i < n; i++) {                                                          \
+            int32_t g = group[i];                                                                  \
+            OT st = so[i], len = (OT)(so[i + 1] - st);                                             \
+            d_off[pos[g]++] = (OT)bpos[g];                                                         \
+            if (len)                                                                               \
+                memcpy(d_data + bpos[g], s_data + st, (size_t)len);                                \
+            bpos[g] += len;                                                                        \
+        }                                                                                          \
+        d_off[n] = (OT)bpos[n_groups - 1];                                                         \
+    } while (0)
+
+/* One column regrouped; `first` holds each group's first row of the result. */
+static dc_status regroup_array(dc_array **out, const dc_array *a, const int32_t *group,
+                               int32_t n_groups, const int64_t *first, const int64_t *order,
+                               int64_t *pos, int64_t *bpos, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    dc_buffer *bufs[3] = {NULL, NULL, NULL};
+    const dc_type *t = a->type;
+    int64_t n = a->length;
+    *out = NULL;
+    bool fixed = t->id != DC_TYPE_NULL && dc_type_is_fixed_width(t->id) && t->byte_width > 0;
+    if (!fixed && t->id != DC_TYPE_BOOL && t->id != DC_TYPE_DICTIONARY &&
+        t->id != DC_TYPE_UTF8 && t->id != DC_TYPE_BINARY && t->id != DC_TYPE_LARGE_UTF8 &&
+        t->id != DC_TYPE_LARGE_BINARY)
+        return dc_kernel__take(out, a, order, n, false, err); /* nested, null: gathered */
+    if (a->null_count != 0 && a->data[0]) { /* (-1: not counted yet) */
+        memcpy(pos, first, (size_t)n_groups * sizeof *pos);
+        bufs[0] = scatter_bits(a->data[0], a->offset, group, n, pos);
+        DC_TRY_ALLOC(bufs[0], err);
+    }
+    memcpy(pos, first, (size_t)n_groups * sizeof *pos);
+    switch (t->id) {
+    case DC_TYPE_BOOL: bufs[1] = scatter_bits(a->data[1], a->offset, group, n, pos); break;
+    case DC_TYPE_UTF8:
+    case DC_TYPE_BINARY:
+        memset(bpos, 0, ((size_t)n_groups + 1) * sizeof *bpos);
+        SCATTER_VARLEN(int32_t);
+        break;
+    case DC_TYPE_LARGE_UTF8:
+    case DC_TYPE_LARGE_BINARY:
+        memset(bpos, 0, ((size_t)n_groups + 1) * sizeof *bpos);
+        SCATTER_VARLEN(int64_t);
+        break;
+    case DC_TYPE_DICTIONARY:
+        bufs[1] = scatter_fixed(a->data[1], a->offset, t->index_type->byte_width, group, n, pos);
+        break;
+    default: bufs[1] = scatter_fixed(a->data[1], a->offset, t->byte_width, group, n, pos); break;
+    }
+    DC_TRY_ALLOC(bufs[1], err);
+    return dc_kernel__make(out, t, n, bufs[0] ? a->null_count : 0, bufs, dc_type_n_buffers(t),
+                           NULL, 0, a->dictionary, err);
+cleanup:
+    for (int i = 0; i < 3; i++)
+        dc_buffer_unref(bufs[i]);
+    return rc;
+}
+#undef SCATTER_VARLEN
+
+dc_status dc_batch_regroup(dc_batch **out, const dc_batch *b, const int32_t *group,
+                           int32_t n_groups, const int64_t *order, dc_error *err)
+{
+    dc_status rc = DC_OK;
+    int32_t nf = b->schema->n_fields;
+    int64_t *first = NULL, *pos = NULL, *bpos = NULL;
+    dc_array **cols = NULL;
+    *out = NULL;
+    if (n_groups < 1)
+        return dc_error_set(err, DC_EINVALID, "regroup: %d groups", n_groups);
+    first = dc_calloc((size_t)n_groups + 1, sizeof *first);
+    pos = dc_calloc((size_t)n_groups, sizeof *pos);
+    bpos = dc_calloc((size_t)n_groups + 1, sizeof *bpos);
+    cols = dc_calloc((size_t)(nf ? nf : 1), sizeof *cols);
+    DC_TRY_ALLOC(first && pos && bpos && cols ? cols : NULL, err);
+    for (int64_t i = 0; i < b->length; i++) {
+        if (group[i] < 0 || group[i] >= n_groups) {
+            rc = dc_error_set(err, DC_EINVALID, "regroup: row %" PRId64 " is in group %d of %d", i,
+                              group[i], n_groups);
+            goto cleanup;
+        }
+        first[group[i] + 1]++;
+    }
+    for (int32_t g = 0; g < n_groups; g++)
+        first[g + 1] += first[g];
+    for (int32_t c = 0; c < nf; c++)
+        DC_TRY(regroup_array(&cols[c], b->columns[c], group, n_groups, first, order, pos, bpos,
+                             err));
+    rc = dc_batch_new(out, b->schema, cols, b->length, err);
+cleanup:
+    for (int32_t c = 0; cols && c < nf; c++)
+        dc_array_unref(cols[c]);
+    dc_free(cols);
+    dc_free(first);
+    dc_free(pos);
+    dc_free(bpos);
+    return rc;
+}
+
 /*
  * The positions of the rows `mask` keeps, into *out (dc_malloc; *n_out
  * entries), after checking the mask is a BOOL array of `length` rows.

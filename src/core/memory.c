@@ -214,9 +214,12 @@ dc_buffer *dc_bytes_finish(dc_bytes *b)
         buf = dc_buffer_new(0, true);
         return buf;
     }
-    /* Define the padding so consumers may read whole 64-byte words. */
-    if (b->capacity > b->size)
-        memset(b->data + b->size, 0, (size_t)(b->capacity - b->size));
+    /* Define the padding so consumers may read whole 64-byte words: up to the next
+     * multiple of 64 (the capacity is one), not the whole spare capacity of a buffer
+     * reserved large, whose untouched pages would all be faulted in to be zeroed. */
+    int64_t pad = dc_round_up64(b->size);
+    if (pad > b->size)
+        memset(b->data + b->size, 0, (size_t)(pad - b->size));
     atomic_init(&buf->refs, 1);
     buf->data = b->data;
     buf->size = b->size;

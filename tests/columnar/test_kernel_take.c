@@ -311,6 +311,124 @@ static void test_nested_arrays_whose_children_are_slices(void **state)
     dc_array_unref(l);
 }
 
+/* A batch with one column per array (named c0, c1, ...), all of `n` rows. */
+static dc_batch *batch_of(dc_array **cols, int nc, int64_t n)
+{
+    dc_field *f = dc_calloc((size_t)nc, sizeof *f);
+    assert_non_null(f);
+    for (int i = 0; i < nc; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%d", i);
+        f[i] = kf_field(name, dc_type_ref(cols[i]->type), true);
+    }
+    dc_schema *schema = dc_schema_new(f, nc, NULL);
+    dc_batch *b = NULL;
+    DC_ASSERT_OK(dc_batch_new(&b, schema, cols, n, NULL));
+    dc_schema_unref(schema);
+    for (int i = 0; i < nc; i++)
+        dc_field_clear(&f[i]);
+    dc_free(f);
+    return b;
+}
+
+/* The rows of each group in turn (a counting sort of group[0..n)). */
+static int64_t *order_of(const int32_t *group, int64_t n, int32_t ng)
+{
+    int64_t *order = dc_malloc((size_t)(n ? n : 1) * sizeof *order), k = 0;
+    assert_non_null(order);
+    for (int32_t g = 0; g < ng; g++)
+        for (int64_t i = 0; i < n; i++)
+            if (group[i] == g)
+                order[k++] = i;
+    return order;
+}
+
+/* dc_batch_regroup gives exactly dc_batch_take of the grouped order, for every column. */
+static void assert_regroup_is_the_take(const dc_batch *b, const int32_t *group, int32_t ng)
+{
+    int64_t *order = order_of(group, b->length, ng);
+    dc_batch *out = NULL;
+    DC_ASSERT_OK(dc_batch_regroup(&out, b, group, ng, order, NULL));
+    assert_int_equal(out->length, b->length);
+    for (int32_t c = 0; c < b->schema->n_fields; c++)
+        kf_assert_gathered(out->columns[c], b->columns[c], order, b->length);
+    dc_batch_unref(out);
+    dc_free(order);
+}
+
+static void test_regroup_scatters_every_type_like_a_take_of_the_groups(void **state)
+{
+    (void)state;
+    int n;
+    dc_array **all = kf_all(&n);
+    const int32_t group[] = {2, 0, 1, 0, 2, 0}, one[] = {0, 0, 0, 0, 0, 0};
+    dc_batch *b = batch_of(all, n, KF_ROWS);
+    assert_regroup_is_the_take(b, group, 3);
+    assert_regroup_is_the_take(b, group, 4); /* an empty group */
+    assert_regroup_is_the_take(b, one, 1);
+    dc_batch *s = NULL; /* rows 1..5 of every column: offsets into the buffers */
+    DC_ASSERT_OK(dc_batch_slice(&s, b, 1, 5, NULL));
+    assert_regroup_is_the_take(s, group + 1, 3);
+    dc_batch_unref(s);
+    DC_ASSERT_OK(dc_batch_slice(&s, b, 0, 0, NULL));
+    assert_regroup_is_the_take(s, group, 3);
+    dc_batch_unref(s);
+    const int32_t bad[] = {0, 3, 0, 0, 0, 0}, neg[] = {0, 0, -1, 0, 0, 0};
+    dc_batch *out = NULL;
+    dc_error e;
+    int64_t order[KF_ROWS] = {0, 1, 2, 3, 4, 5};
+    assert_int_equal(dc_batch_regroup(&out, b, bad, 3, order, &e), DC_EINVALID);
+    assert_non_null(strstr(e.message, "row 1 is in group 3 of 3"));
+    assert_int_equal(dc_batch_regroup(&out, b, neg, 3, order, &e), DC_EINVALID);
+    assert_int_equal(dc_batch_regroup(&out, b, one, 0, order, &e), DC_EINVALID);
+    assert_null(out);
+    dc_batch_unref(b);
+    kf_free_all(all, n);
+}
+
+/* Many rows: validity and bool bits cross bytes at every offset, strings of every length. */
+static void test_regroup_of_many_rows_with_nulls_at_an_unaligned_offset(void **state)
+{
+    (void)state;
+    enum { N = 3001 };
+    int64_t *v = dc_malloc(N * sizeof *v);
+    char *valid = dc_malloc(N + 1);
+    bool *bits = dc_malloc(N);
+    const char **str = dc_malloc(N * sizeof *str);
+    char (*text)[24] = dc_malloc(N * sizeof *text);
+    int32_t *group = dc_malloc(N * sizeof *group);
+    assert_true(v && valid && bits && str && text && group);
+    uint64_t r = 42;
+    for (int i = 0; i < N; i++) {
+        r = r * 6364136223846793005u + 1442695040888963407u;
+        v[i] = (int64_t)(r >> 20);
+        valid[i] = (r >> 7) % 5 != 0 ? '1' : '0';
+        bits[i] = (r >> 9) & 1;
+        snprintf(text[i], sizeof text[i], "%.*s", (int)((r >> 11) % 20), "abcdefghijklmnopqrstu");
+        str[i] = valid[i] == '1' ? text[i] : NULL;
+        group[i] = (int32_t)((r >> 33) % 7);
+    }
+    valid[N] = 0;
+    dc_array *cols[4] = {tu_int64(v, N, valid), tu_utf8(str, N), tu_bool(bits, N, valid), NULL};
+    dc_type *large = kf_type("large_string");
+    DC_ASSERT_OK(dc_cast(&cols[3], cols[1], large, true, NULL));
+    dc_type_unref(large);
+    dc_batch *b = batch_of(cols, 4, N), *s = NULL;
+    assert_regroup_is_the_take(b, group, 7);
+    DC_ASSERT_OK(dc_batch_slice(&s, b, 3, N - 10, NULL));
+    assert_regroup_is_the_take(s, group + 3, 7);
+    dc_batch_unref(s);
+    dc_batch_unref(b);
+    for (int i = 0; i < 4; i++)
+        dc_array_unref(cols[i]);
+    dc_free(v);
+    dc_free(valid);
+    dc_free(bits);
+    dc_free(str);
+    dc_free(text);
+    dc_free(group);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +445,8 @@ int main(void)
         cmocka_unit_test(test_filter_rejects_a_mask_of_wrong_type_or_length),
         cmocka_unit_test(test_batch_take_and_filter_apply_to_every_column),
         cmocka_unit_test(test_nested_arrays_whose_children_are_slices),
+        cmocka_unit_test(test_regroup_scatters_every_type_like_a_take_of_the_groups),
+        cmocka_unit_test(test_regroup_of_many_rows_with_nulls_at_an_unaligned_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

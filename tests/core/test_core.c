@@ -114,6 +114,17 @@ static void bytes_grow_and_finish_without_copy(void **state)
     memcpy(&v, buf->data + 4 * 999, 4);
     assert_int_equal(v, 999);
     dc_buffer_unref(buf);
+    /* the padding to the next 64 bytes is zeroed, even over bytes written before */
+    uint8_t ff[200];
+    memset(ff, 0xff, sizeof ff);
+    assert_int_equal(dc_bytes_append(&b, ff, sizeof ff), DC_OK);
+    assert_int_equal(dc_bytes_resize(&b, 3), DC_OK);
+    buf = dc_bytes_finish(&b);
+    assert_int_equal(buf->size, 3);
+    assert_true(buf->capacity >= 64 && buf->capacity % 64 == 0);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(buf->data[i], i < 3 ? 0xff : 0);
+    dc_buffer_unref(buf);
     dc_bytes_init(&b);
     assert_int_equal(dc_bytes_reserve(&b, INT64_MAX), DC_ENOMEM); /* absurd sizes fail cleanly */
     assert_int_equal(dc_bytes_reserve(&b, -1), DC_ENOMEM);
