@@ -15,14 +15,18 @@ static inline int bench_cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* A small metadata-only transaction: begin, create namespace `ns_name`, commit. */
-static inline dc_status bench_commit_namespace(dc_store *s, const char *ns_name, dc_error *e)
+/* A small metadata-only transaction: begin, create namespace `ns_name`, commit; the begin
+ * with a staleness bound (0: none, FORMAT.md 6.5). */
+static inline dc_status bench_commit_namespace(dc_store *s, const char *ns_name,
+                                               int64_t max_staleness_ns, dc_error *e)
 {
     dc_stxn *t = NULL;
     char id[37];
     dc_status rc = dc_uuid(id, e);
     if (rc == DC_OK)
-        rc = dc_stxn_begin(&t, s, &(dc_stxn_options){.author = "bench"}, e);
+        rc = dc_stxn_begin(&t, s,
+                           &(dc_stxn_options){.author = "bench", .max_staleness_ns = max_staleness_ns},
+                           e);
     if (rc != DC_OK)
         return rc;
     json_t *op =

@@ -96,7 +96,7 @@ static int bench_latency(const char *base, int n)
         char name[32];
         snprintf(name, sizeof name, "ns%d", i);
         int64_t t0 = dc_clock_mono_ns();
-        if (bench_commit_namespace(s, name, &e) != DC_OK)
+        if (bench_commit_namespace(s, name, 0, &e) != DC_OK)
             die("commit", &e);
         b[i] = dc_clock_mono_ns() - t0;
     }

@@ -19,7 +19,9 @@
  * namespace, commit) on a catalog opened as a user opens it (the shape check on), and
  * (c) the same commit on a catalog whose fs skips the shape check, and (d) a bare one-key
  * listing after the object (a) wrote (ListObjectsV2 start-after, max-keys 1: what a
- * handle that is up to date sends at begin to learn so). 5 untimed rounds come
+ * handle that is up to date sends at begin to learn so), and (e) the commit of (c) with
+ * bounded staleness (a begin within 10 s of its handle's last commit trusts it: FORMAT.md
+ * 6.5; opt-in, dc_catalog_options.max_staleness_ms). 5 untimed rounds come
  * first (connections, bucket checks). Prints a markdown table (median and p99 in us, the
  * requests each kind made on average) and one line "json {...}".
  *
@@ -118,14 +120,17 @@ static int bench_latency(const char *url, int n)
     dc_store *cat = open_store(u, true);
     snprintf(u, sizeof u, "%s/catalog-nsc", base);
     dc_store *nsc = open_store(u, false);
-    lat_series ser[4] = {
+    snprintf(u, sizeof u, "%s/catalog-stale", base);
+    dc_store *stale = open_store(u, false);
+    lat_series ser[5] = {
         {"bare conditional PUT of 300 B (put_if_absent, no shape check)", NULL, 0},
         {"commit of a small metadata-only transaction (default fs: shape check on)", NULL, 0},
         {"the same commit, fs opened with no_shape_check", NULL, 0},
         {"bare one-key listing after the PUT's key (ListObjectsV2 start-after, max-keys 1)", NULL,
          0},
+        {"the same commit with bounded staleness (10 s, opt-in): no listing at begin", NULL, 0},
     };
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 5; k++)
         if (!(ser[k].ns = calloc((size_t)n, sizeof(int64_t))))
             die("out of memory", NULL);
     uint8_t data[OBJ_SIZE];
@@ -141,11 +146,11 @@ static int bench_latency(const char *url, int n)
         int64_t t1 = dc_clock_mono_ns(), r1 = requests_of(raw);
         snprintf(name, sizeof name, "ns%d", i + WARMUP);
         int64_t c0 = requests_of(dc_store_fs(cat));
-        if (bench_commit_namespace(cat, name, &e) != DC_OK)
+        if (bench_commit_namespace(cat, name, 0, &e) != DC_OK)
             die("commit", &e);
         int64_t t2 = dc_clock_mono_ns(), c1 = requests_of(dc_store_fs(cat));
         int64_t d0 = requests_of(dc_store_fs(nsc));
-        if (bench_commit_namespace(nsc, name, &e) != DC_OK)
+        if (bench_commit_namespace(nsc, name, 0, &e) != DC_OK)
             die("commit (no shape check)", &e);
         int64_t t3 = dc_clock_mono_ns(), d1 = requests_of(dc_store_fs(nsc));
         /* what an up-to-date begin asks: is there a key after the one it knows? */
@@ -156,21 +161,28 @@ static int bench_latency(const char *url, int n)
             die("bare listing", &e);
         int64_t t5 = dc_clock_mono_ns(), l1 = requests_of(raw);
         dc_free(next);
+        snprintf(name, sizeof name, "ns%d", i + WARMUP);
+        int64_t s0 = requests_of(dc_store_fs(stale)), t6 = dc_clock_mono_ns();
+        if (bench_commit_namespace(stale, name, 10LL * 1000000000, &e) != DC_OK)
+            die("commit (bounded staleness)", &e);
+        int64_t t7 = dc_clock_mono_ns(), s1 = requests_of(dc_store_fs(stale));
         if (i < 0)
             continue;
         ser[0].ns[i] = t1 - t0;
         ser[1].ns[i] = t2 - t1;
         ser[2].ns[i] = t3 - t2;
         ser[3].ns[i] = t5 - t4;
+        ser[4].ns[i] = t7 - t6;
+        ser[4].requests += s1 - s0;
         ser[0].requests += r1 - r0;
         ser[1].requests += c1 - c0;
         ser[2].requests += d1 - d0;
         ser[3].requests += l1 - l0;
     }
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 5; k++)
         qsort(ser[k].ns, (size_t)n, sizeof(int64_t), bench_cmp_i64);
     printf("| what | median us | p99 us | requests per op |\n|---|---:|---:|---:|\n");
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 5; k++)
         printf("| %s | %.0f | %.0f | %.2f |\n", ser[k].what, pct_us(ser[k].ns, n, 0.5),
                pct_us(ser[k].ns, n, 0.99), (double)ser[k].requests / n);
     double m0 = pct_us(ser[0].ns, n, 0.5), p0 = pct_us(ser[0].ns, n, 0.99);
@@ -182,19 +194,24 @@ static int bench_latency(const char *url, int n)
     printf("bare listing / bare PUT: median %.2f; commit (no shape check) / (listing + PUT): "
            "median %.2f\n",
            ml / m0, pct_us(ser[2].ns, n, 0.5) / (ml + m0));
+    printf("with bounded staleness (opt-in): commit / bare PUT median %.2f, p99 %.2f\n",
+           pct_us(ser[4].ns, n, 0.5) / m0, pct_us(ser[4].ns, n, 0.99) / p0);
     printf("json {\"bench\":\"s3_latency\",\"n\":%d,\"put_median_us\":%.0f,\"put_p99_us\":%.0f,"
            "\"commit_median_us\":%.0f,\"commit_p99_us\":%.0f,\"commit_nsc_median_us\":%.0f,"
            "\"commit_nsc_p99_us\":%.0f,\"put_requests\":%.2f,\"commit_requests\":%.2f,"
            "\"commit_nsc_requests\":%.2f,\"ratio_median\":%.2f,\"ratio_p99\":%.2f,"
            "\"ratio_nsc_median\":%.2f,\"ratio_nsc_p99\":%.2f,\"list_median_us\":%.0f,"
-           "\"list_requests\":%.2f}\n",
+           "\"list_requests\":%.2f,\"stale_median_us\":%.0f,\"stale_p99_us\":%.0f,"
+           "\"stale_requests\":%.2f}\n",
            n, m0, p0, pct_us(ser[1].ns, n, 0.5), pct_us(ser[1].ns, n, 0.99),
            pct_us(ser[2].ns, n, 0.5), pct_us(ser[2].ns, n, 0.99), (double)ser[0].requests / n,
            (double)ser[1].requests / n, (double)ser[2].requests / n, pct_us(ser[1].ns, n, 0.5) / m0,
            pct_us(ser[1].ns, n, 0.99) / p0, pct_us(ser[2].ns, n, 0.5) / m0,
-           pct_us(ser[2].ns, n, 0.99) / p0, ml, (double)ser[3].requests / n);
-    for (int k = 0; k < 4; k++)
+           pct_us(ser[2].ns, n, 0.99) / p0, ml, (double)ser[3].requests / n,
+           pct_us(ser[4].ns, n, 0.5), pct_us(ser[4].ns, n, 0.99), (double)ser[4].requests / n);
+    for (int k = 0; k < 5; k++)
         free(ser[k].ns);
+    dc_store_unref(stale);
     dc_store_unref(nsc);
     dc_store_unref(cat);
     dc_fs_unref(raw);

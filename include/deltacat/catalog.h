@@ -39,6 +39,20 @@ typedef struct dc_catalog_options {
      * a root that is not s3:// is DC_EINVALID naming the key.
      */
     const char *const *storage_options;
+    /**
+     * Bounded staleness, opt-in (docs/FORMAT.md 6.5). 0 (the default): every transaction
+     * asks the store for the latest version when it begins (one request on S3), so it sees
+     * every commit made anywhere before it began. > 0: a transaction begun on this handle
+     * (without as_of) starts from the latest version the handle itself confirmed within the
+     * last max_staleness_ms (by a begin that asked, or by its own commit) without asking,
+     * so that a small write transaction costs one request (its commit) instead of two.
+     * Commits stay serializable: a transaction that began on a version someone else has
+     * since passed loses the race for the next log entry and is checked against the
+     * winners (a conflict fails it as any concurrent commit would). What can be stale is
+     * what it reads: by at most this bound, and never this handle's own commits. At most
+     * 60000; it must stay below the garbage collector's grace period (1 hour by default).
+     */
+    int64_t max_staleness_ms;
 } dc_catalog_options;
 
 /**
@@ -216,6 +230,9 @@ typedef struct dc_txn_options {
     int64_t as_of_version; /**< > 0: a read-only transaction at that version */
     int64_t as_of_ns;      /**< > 0: read-only at that time (ns since the epoch; not future) */
     const char *author;    /**< recorded with the commit (may be NULL) */
+    /** Bounded staleness for this transaction (see dc_catalog_options.max_staleness_ms):
+     * 0: the catalog handle's setting; < 0: ask the store; > 0: this bound (at most 60000). */
+    int64_t max_staleness_ms;
 } dc_txn_options;
 
 /**

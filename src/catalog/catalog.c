@@ -45,6 +45,12 @@ dc_status dc_catalog_open(dc_catalog **out, const char *url, const dc_catalog_op
     *out = NULL;
     if (!url || !*url)
         return dc_error_set(err, DC_EINVALID, "a catalog needs a root (a path or a URL)");
+    int64_t stale = opts ? opts->max_staleness_ms : 0;
+    if (stale < 0 || stale > DC_MAX_STALENESS_NS / 1000000)
+        return dc_error_set(err, DC_EINVALID,
+                            "max_staleness_ms is %lld: it must be 0 (always ask the store) or a "
+                            "bound of at most %lld ms",
+                            (long long)stale, (long long)(DC_MAX_STALENESS_NS / 1000000));
     bool create = opts && opts->create;
     bool is_local = strncmp(url, "mem://", 6) != 0 && strstr(url, "://") == NULL;
     const char *const *kv = opts ? opts->storage_options : NULL;
@@ -71,6 +77,7 @@ dc_status dc_catalog_open(dc_catalog **out, const char *url, const dc_catalog_op
         return dc_error_nomem(err);
     }
     c->refs = 1;
+    c->max_staleness_ms = stale;
     dc_store_options so = {.create = create,
                            .checkpoint_interval = opts ? opts->checkpoint_interval : 0};
     rc = dc_store_open(&c->store, fs, &so, err);
@@ -122,6 +129,14 @@ dc_status dc_txn_begin(dc_txn **out, dc_catalog *c, const dc_txn_options *opts, 
         so.as_of_ns = opts->as_of_ns;
         so.author = opts->author;
     }
+    int64_t stale = opts && opts->max_staleness_ms ? opts->max_staleness_ms : c->max_staleness_ms;
+    if (stale > DC_MAX_STALENESS_NS / 1000000) {
+        dc_free(t);
+        return dc_error_set(err, DC_EINVALID,
+                            "max_staleness_ms is %lld: a bound is at most %lld ms",
+                            (long long)stale, (long long)(DC_MAX_STALENESS_NS / 1000000));
+    }
+    so.max_staleness_ns = stale > 0 ? stale * 1000000 : 0;
     dc_status rc = dc_stxn_begin(&t->st, c->store, &so, err);
     if (rc != DC_OK) {
         dc_free(t);

@@ -9,6 +9,7 @@
 struct dc_catalog {
     int64_t refs;
     dc_store *store;
+    int64_t max_staleness_ms; /* dc_catalog_options.max_staleness_ms */
 };
 
 struct dc_txn {

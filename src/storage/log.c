@@ -28,6 +28,10 @@ struct dc_store {
     dc_snapshot *latest;  /* the newest snapshot built by this handle */
     dc_expiry expiry;     /* newest expiry marker seen, guarded by mu (gc.c, FORMAT.md 9) */
     atomic_int_fast64_t known_latest;
+    /* A time (dc_clock_mono_ns) at or before which known_latest was the latest version: set
+     * after it, read before it, so that a reader pairs a time with a version at least as
+     * new as the one confirmed then (FORMAT.md 6.5). 0: never confirmed. */
+    atomic_int_fast64_t known_at_ns;
     atomic_int_fast64_t entries_read, checkpoints_read, commits, retries;
 };
 
@@ -285,6 +289,24 @@ static void note_latest(dc_store *s, int64_t v)
         ;
 }
 
+void dc_store__confirm_latest(dc_store *s, int64_t v, int64_t at_ns)
+{
+    note_latest(s, v);
+    int_fast64_t cur = atomic_load(&s->known_at_ns);
+    while (cur < at_ns && !atomic_compare_exchange_weak(&s->known_at_ns, &cur, at_ns))
+        ;
+}
+
+bool dc_store__recent_latest(dc_store *s, int64_t max_age_ns, int64_t *out)
+{
+    int64_t at = atomic_load(&s->known_at_ns); /* the time first: see known_at_ns */
+    int64_t v = atomic_load(&s->known_latest);
+    if (at <= 0 || max_age_ns <= 0 || dc_clock_mono_ns() - at > max_age_ns)
+        return false;
+    *out = v;
+    return true;
+}
+
 static int64_t read_hint(dc_store *s)
 {
     dc_bytes b;
@@ -305,6 +327,7 @@ dc_status dc_store_latest_version(dc_store *s, int64_t *out, dc_error *err)
 {
     dc_status rc;
     bool exists;
+    int64_t t0 = dc_clock_mono_ns(); /* every answer below reflects the store after t0 */
     int64_t lo = atomic_load(&s->known_latest), step = 1, hi;
     /* Up to date (nothing after the version this handle last saw or committed)? On a store
      * that lists in one request (S3): no log key after lo's means lo is the latest, whatever
@@ -318,6 +341,7 @@ dc_status dc_store_latest_version(dc_store *s, int64_t *out, dc_error *err)
         if (rc == DC_OK) {
             dc_free(next);
             if (!next) {
+                dc_store__confirm_latest(s, lo, t0);
                 *out = lo;
                 return DC_OK;
             }
@@ -373,7 +397,7 @@ found:
         lo = ex.checkpoint_version; /* kept by expiry */
         goto reprobe;
     }
-    note_latest(s, lo);
+    dc_store__confirm_latest(s, lo, t0);
     *out = lo;
     return DC_OK;
 }
@@ -902,8 +926,22 @@ dc_status dc_store_snapshot_at(dc_store *s, int64_t version, dc_snapshot **out, 
 
 dc_status dc_store_snapshot_latest(dc_store *s, dc_snapshot **out, dc_error *err)
 {
+    return dc_store_snapshot_recent(s, 0, out, err);
+}
+
+dc_status dc_store_snapshot_recent(dc_store *s, int64_t max_staleness_ns, dc_snapshot **out,
+                                   dc_error *err)
+{
     int64_t v;
     *out = NULL;
+    if (max_staleness_ns > DC_MAX_STALENESS_NS)
+        return dc_error_set(err, DC_EINVALID,
+                            "a staleness bound of %lld ms is above the %lld ms allowed (it must "
+                            "stay well below the collector's grace period, FORMAT.md 6.5)",
+                            (long long)(max_staleness_ns / 1000000),
+                            (long long)(DC_MAX_STALENESS_NS / 1000000));
+    if (dc_store__recent_latest(s, max_staleness_ns, &v))
+        return dc_store_snapshot_at(s, v, out, err);
     dc_status rc = dc_store_latest_version(s, &v, err);
     if (rc != DC_OK)
         return rc;

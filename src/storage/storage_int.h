@@ -125,6 +125,19 @@ dc_status dc_store_latest_version(dc_store *s, int64_t *out, dc_error *err);
 /* Snapshots: the latest, at a version (DC_ENOTFOUND beyond the latest), or at a time
  * (the greatest version committed at or before `ts_ns`; version 0 before the first). */
 dc_status dc_store_snapshot_latest(dc_store *s, dc_snapshot **out, dc_error *err);
+/*
+ * The latest snapshot, or, when this handle learned within the last max_staleness_ns
+ * (> 0) which version was the latest (a probe or listing of the log, or its own commit),
+ * the snapshot at that version without asking the store (FORMAT.md 6.5): no request when
+ * the handle caches it. DC_EINVALID above DC_MAX_STALENESS_NS.
+ */
+#define DC_MAX_STALENESS_NS (60LL * 1000000000)
+dc_status dc_store_snapshot_recent(dc_store *s, int64_t max_staleness_ns, dc_snapshot **out,
+                                   dc_error *err);
+/* Version v was the latest at some time after at_ns (dc_clock_mono_ns). */
+void dc_store__confirm_latest(dc_store *s, int64_t v, int64_t at_ns);
+/* The version confirmed the latest within max_age_ns, if there is one. */
+bool dc_store__recent_latest(dc_store *s, int64_t max_age_ns, int64_t *out);
 dc_status dc_store_snapshot_at(dc_store *s, int64_t version, dc_snapshot **out, dc_error *err);
 dc_status dc_store_snapshot_at_time(dc_store *s, int64_t ts_ns, dc_snapshot **out,
                                     dc_error *err);
@@ -156,6 +169,9 @@ typedef struct dc_stxn_options {
     int64_t as_of_ns;      /* > 0: read-only at that time (a future time is rejected) */
     const char *author;
     int max_retries; /* lost races to rebase before giving up (0: 100) */
+    /* > 0: begin on the version this handle confirmed the latest within this many ns,
+     * without asking the store (dc_store_snapshot_recent, FORMAT.md 6.5); 0: ask. */
+    int64_t max_staleness_ns;
 } dc_stxn_options;
 
 dc_status dc_stxn_begin(dc_stxn **out, dc_store *s, const dc_stxn_options *opts, dc_error *err);

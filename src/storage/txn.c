@@ -86,7 +86,7 @@ dc_status dc_stxn_begin(dc_stxn **out, dc_store *s, const dc_stxn_options *opts,
         }
         DC_TRY(dc_store_snapshot_at_time(s, opts->as_of_ns, &t->snap, err));
     } else {
-        DC_TRY(dc_store_snapshot_latest(s, &t->snap, err));
+        DC_TRY(dc_store_snapshot_recent(s, opts ? opts->max_staleness_ns : 0, &t->snap, err));
     }
     *out = t;
     return DC_OK;
@@ -321,7 +321,10 @@ dc_status dc_stxn_commit(dc_stxn *t, const char *message, int64_t *version, dc_e
             goto cleanup;
         }
         dc_log_key(key, v);
+        int64_t put_ns = dc_clock_mono_ns();
         rc = dc_fs_put_if_absent(dc_store_fs(t->store), key, sb.data, sb.len, err);
+        if (rc == DC_OK) /* v - 1 was the latest when the put landed, after put_ns: v is now */
+            dc_store__confirm_latest(t->store, v, put_ns);
         if (rc == DC_EIO) {
             /* Unknown outcome (TXN-3): look at what is there now. */
             bool exists = false, ours = false;

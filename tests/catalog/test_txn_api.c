@@ -197,6 +197,49 @@ static void default_catalog_and_catalogs_by_name(void **state)
     dc_free(dir);
 }
 
+/* dc_catalog_options.max_staleness_ms: handles opted in begin on the version they
+ * confirmed last; a transaction can ask anyway (< 0) or set its own bound. */
+static void bounded_staleness_is_opt_in_per_handle_and_per_transaction(void **state)
+{
+    (void)state;
+    dc_catalog *a = NULL, *b = NULL, *bad = NULL;
+    dc_error e;
+    DC_ASSERT_OK(dc_catalog_open(&a, "mem://api-stale",
+                                 &(dc_catalog_options){.create = true, .max_staleness_ms = 30000},
+                                 NULL));
+    DC_ASSERT_OK(dc_catalog_open(&b, "mem://api-stale", NULL, NULL));
+    int64_t mine = commit_namespace(a, "a", NULL, NULL);
+    commit_namespace(b, "b", NULL, NULL); /* a has not seen it */
+    dc_txn *t = NULL;
+    DC_ASSERT_OK(dc_txn_begin(&t, a, NULL, NULL));
+    assert_int_equal(dc_txn_read_version(t), mine);
+    dc_txn_abort(t);
+    DC_ASSERT_OK(dc_txn_begin(&t, a, &(dc_txn_options){.max_staleness_ms = -1}, NULL));
+    assert_int_equal(dc_txn_read_version(t), mine + 1); /* asked */
+    dc_txn_abort(t);
+    commit_namespace(b, "c", NULL, NULL);
+    DC_ASSERT_OK(dc_txn_begin(&t, b, &(dc_txn_options){.max_staleness_ms = 20000}, NULL));
+    assert_int_equal(dc_txn_read_version(t), mine + 2); /* b committed it */
+    dc_txn_abort(t);
+    /* a's write on its stale state still commits after the commits it did not see */
+    int64_t v = commit_namespace(a, "d", NULL, NULL);
+    assert_int_equal(v, mine + 3);
+    assert_int_equal(dc_txn_begin(&t, a, &(dc_txn_options){.max_staleness_ms = 60001}, &e),
+                     DC_EINVALID);
+    assert_null(t);
+    assert_int_equal(dc_catalog_open(&bad, "mem://api-stale",
+                                     &(dc_catalog_options){.max_staleness_ms = -5}, &e),
+                     DC_EINVALID);
+    assert_non_null(strstr(e.message, "max_staleness_ms"));
+    assert_int_equal(dc_catalog_open(&bad, "mem://api-stale",
+                                     &(dc_catalog_options){.max_staleness_ms = 3600000}, &e),
+                     DC_EINVALID);
+    assert_null(bad);
+    dc_catalog_close(a);
+    dc_catalog_close(b);
+    dc_fs_memory_drop("api-stale", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +247,7 @@ int main(void)
         cmocka_unit_test(transactions_commit_abort_and_read_as_of),
         cmocka_unit_test(history_is_newest_first_with_limits_and_ranges),
         cmocka_unit_test(default_catalog_and_catalogs_by_name),
+        cmocka_unit_test(bounded_staleness_is_opt_in_per_handle_and_per_transaction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,11 +8,14 @@
  */
 #include "testutil.h"
 
+#include "fs/fs_int.h"
+#include "fs/s3_int.h"
 #include "storage/lifecycle_int.h"
 #include "storage/storage_int.h"
 
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 
 /* The backend of the running test (TU_MEMORY or TU_S3) and the stores it made, dropped
  * by its teardown. */
@@ -823,6 +826,102 @@ static void concurrent_writers_lose_nothing(void **state)
     dc_fs_unref(fs);
 }
 
+/* Requests the fs sent so far (S3 only: -1 elsewhere). */
+static int64_t requests_sent(dc_fs *fs)
+{
+    if (g_backend != TU_S3)
+        return -1;
+    dc_s3_counters c;
+    dc_s3__counters(fs->impl, &c);
+    return c.requests;
+}
+
+static dc_stxn *begin_stale(dc_store *s, int64_t max_staleness_ns)
+{
+    dc_stxn *t = NULL;
+    dc_error e;
+    if (dc_stxn_begin(&t, s, &(dc_stxn_options){.max_staleness_ns = max_staleness_ns}, &e) !=
+        DC_OK)
+        fail_msg("begin: %s", e.message);
+    return t;
+}
+
+/* FORMAT.md 6.5: a begin within the bound trusts the version its handle confirmed last
+ * (sending nothing), reads that state, and its commit is still checked against every
+ * commit it did not see. */
+static void bounded_staleness_begins_without_asking_and_commits_stay_serializable(void **state)
+{
+    tu_backend *b = new_backend();
+    dc_fs *fa = tu_backend_fs(b), *fb = tu_backend_fs(b);
+    dc_store *a = new_store(fa, 0), *other = new_store(fb, 0);
+    const int64_t bound = 30LL * 1000000000;
+    dc_error e;
+    int64_t v, v0;
+    setup_table(a, "t");
+    assert_int_equal(commit_ops(a, &v0, &e, 1, DELTA("t", "", "add", "data/t/a.parquet")), DC_OK);
+
+    /* its own commit is the latest it knows: a begin within the bound asks nothing */
+    int64_t r0 = requests_sent(fa);
+    dc_stxn *t = begin_stale(a, bound);
+    assert_int_equal(dc_stxn_read_version(t), v0);
+    if (r0 >= 0)
+        assert_int_equal(requests_sent(fa), r0);
+    dc_stxn_free(t);
+
+    /* another handle commits: a stale begin does not see it, a strict one does */
+    assert_int_equal(commit_ops(other, &v, &e, 1, DELTA("t", "", "add", "data/t/b.parquet")),
+                     DC_OK);
+    assert_int_equal(v, v0 + 1);
+    dc_stxn *stale = begin_stale(a, bound), *reader = begin_stale(a, bound);
+    assert_int_equal(dc_stxn_read_version(stale), v0);
+    /* an add on the stale state loses the race for v0 + 1, is checked, and lands after */
+    json_t *o = DELTA("t", "", "add", "data/t/c.parquet");
+    assert_int_equal(dc_stxn_add_op(stale, o, &e), DC_OK);
+    json_decref(o);
+    dc_store_stats st0, st1;
+    dc_store_stats_get(a, &st0);
+    assert_int_equal(dc_stxn_commit(stale, NULL, &v, &e), DC_OK);
+    assert_int_equal(v, v0 + 2);
+    dc_store_stats_get(a, &st1);
+    assert_int_equal(st1.retries, st0.retries + 1);
+    /* one that read the table's data conflicts with the commit it did not see */
+    assert_int_equal(dc_stxn_read_version(reader), v0);
+    assert_int_equal(dc_stxn_note_read(reader, "t", true, &e), DC_OK);
+    o = DELTA("t", "", "add", "data/t/d.parquet");
+    assert_int_equal(dc_stxn_add_op(reader, o, &e), DC_OK);
+    json_decref(o);
+    assert_int_equal(dc_stxn_commit(reader, NULL, &v, &e), DC_ECONFLICT);
+    dc_stxn_free(stale);
+    dc_stxn_free(reader);
+    /* the commit above confirmed v0 + 2; the other handle passes it again */
+    assert_int_equal(commit_ops(other, &v, &e, 1, DELTA("t", "", "add", "data/t/e.parquet")),
+                     DC_OK);
+    t = begin_stale(a, bound);
+    assert_int_equal(dc_stxn_read_version(t), v0 + 2);
+    dc_stxn_free(t);
+    /* past the bound (or without one) the begin asks */
+    struct timespec ms2 = {0, 2000000};
+    nanosleep(&ms2, NULL);
+    t = begin_stale(a, 1000000); /* 1 ms */
+    assert_int_equal(dc_stxn_read_version(t), v0 + 3);
+    dc_stxn_free(t);
+    assert_int_equal(commit_ops(other, &v, &e, 1, DELTA("t", "", "add", "data/t/f.parquet")),
+                     DC_OK);
+    t = begin_stale(a, 0);
+    assert_int_equal(dc_stxn_read_version(t), v0 + 4);
+    dc_stxn_free(t);
+    /* a bound the collector's grace period might not cover is refused */
+    assert_int_equal(dc_stxn_begin(&t, a, &(dc_stxn_options){.max_staleness_ns = 61LL * 1000000000},
+                                   &e),
+                     DC_EINVALID);
+    assert_non_null(strstr(e.message, "60000 ms"));
+    assert_null(t);
+    dc_store_unref(a);
+    dc_store_unref(other);
+    dc_fs_unref(fa);
+    dc_fs_unref(fb);
+}
+
 static void local_backend_commits_and_reopens(void **state)
 {
     char *dir = tu_tmpdir();
@@ -875,6 +974,7 @@ int main(void)
         BOTH(unknown_outcomes_are_resolved_by_token),
         BOTH(a_put_that_lands_late_is_recognized_as_ours),
         BOTH(concurrent_writers_lose_nothing),
+        BOTH(bounded_staleness_begins_without_asking_and_commits_stay_serializable),
         cmocka_unit_test(local_backend_commits_and_reopens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
