@@ -178,8 +178,7 @@ typedef struct writer_ctx {
     int32_t key_cols[64]; /* merge-key columns of x->schema */
     int32_t n_key_cols;
     int32_t key_buckets; /* > 0: rows are filed by the bucket of their key (compaction) */
-    int32_t *bucket_of;  /* scratch: a batch's buckets, and its rows by bucket */
-    int64_t *by_bucket;
+    int32_t *bucket_of;  /* scratch: a batch's buckets */
     int64_t cap_bucket;
 } writer_ctx;
 
@@ -510,47 +509,42 @@ static dc_status write_key_rows(writer_ctx *x, const char *key, const dc_batch *
     }
     if (b->length > x->cap_bucket) {
         dc_free(x->bucket_of);
-        dc_free(x->by_bucket);
         x->bucket_of = dc_malloc((size_t)b->length * sizeof *x->bucket_of);
-        x->by_bucket = dc_malloc((size_t)b->length * sizeof *x->by_bucket);
-        x->cap_bucket = x->bucket_of && x->by_bucket ? b->length : 0;
+        x->cap_bucket = x->bucket_of ? b->length : 0;
         if (!x->cap_bucket)
             return dc_error_nomem(err);
     }
-    int64_t *start = dc_calloc((size_t)nb + 1, sizeof *start);
-    if (!start)
+    int64_t *first = dc_calloc((size_t)nb + 1, sizeof *first);
+    if (!first)
         return dc_error_nomem(err);
     dc_array *kc[64];
     for (int32_t j = 0; j < x->n_key_cols; j++)
         kc[j] = b->columns[x->key_cols[j]];
     DC_TRY(dc_part_key_buckets(x->bucket_of, kc, x->n_key_cols, b->length, nb, err));
-    for (int64_t i = 0; i < b->length; i++) /* a counting sort: rows grouped by bucket */
-        start[x->bucket_of[i] + 1]++;
-    for (int32_t k = 0; k < nb; k++)
-        start[k + 1] += start[k];
-    for (int64_t i = 0; i < b->length; i++)
-        x->by_bucket[start[x->bucket_of[i]]++] = i;
-    for (int64_t k = 0, from = 0; k < nb; k++) { /* start[k] is now bucket k's end */
-        int64_t rows = start[k] - from;
+    int64_t same = 1;
+    while (same < b->length && x->bucket_of[same] == x->bucket_of[0])
+        same++;
+    if (same == b->length) { /* one bucket: the batch as it is */
+        DC_TRY(part_of(x, key, x->bucket_of[0], &pf, err));
+        DC_TRY(write_part_rows(x, pf, b, err));
+        goto cleanup;
+    }
+    /* the batch in bucket order, once; each bucket is a slice of it */
+    DC_TRY(dc_batch_regroup(&grouped, first, b, x->bucket_of, nb, err));
+    for (int32_t k = 0; k < nb; k++) {
+        int64_t rows = first[k + 1] - first[k];
         if (rows == 0)
             continue;
-        DC_TRY(part_of(x, key, (int32_t)k, &pf, err));
-        if (rows == b->length) {
-            DC_TRY(write_part_rows(x, pf, b, err));
-            break;
-        }
-        if (!grouped) /* the batch in bucket order, once; each bucket is a slice of it */
-            DC_TRY(dc_batch_regroup(&grouped, b, x->bucket_of, nb, x->by_bucket, err));
-        DC_TRY(dc_batch_slice(&part, grouped, from, rows, err));
+        DC_TRY(part_of(x, key, k, &pf, err));
+        DC_TRY(dc_batch_slice(&part, grouped, first[k], rows, err));
         DC_TRY(write_part_rows(x, pf, part, err));
         dc_batch_unref(part);
         part = NULL;
-        from = start[k];
     }
 cleanup:
     dc_batch_unref(part);
     dc_batch_unref(grouped);
-    dc_free(start);
+    dc_free(first);
     return rc;
 }
 
@@ -829,7 +823,6 @@ static void ctx_free(writer_ctx *x)
     json_decref(x->spec_json);
     dc_free(x->key_hashes);
     dc_free(x->bucket_of);
-    dc_free(x->by_bucket);
     for (int64_t i = 0; i < x->n_written; i++)
         dc_free(x->written[i]);
     dc_free(x->written);

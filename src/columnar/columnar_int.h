@@ -247,14 +247,15 @@ dc_status dc_batch_take(dc_batch **out, const dc_batch *b, const int64_t *indice
                         dc_error *err);
 /*
  * The rows of b grouped: group[i] in [0, n_groups) is row i's group, and *out is b's rows
- * group by group, each group's in their order: the dc_batch_take of `order`, the list of
- * those rows (which the caller has: a counting sort of group), made by reading b once in
- * row order and writing each row to its place (a scatter) where the take would sweep b
- * once per group. Fixed-width, bool, dictionary and string/binary columns are scattered;
- * other types are taken by `order`. DC_EINVALID for a group out of range.
+ * group by group, each group's in their order (the dc_batch_take of the rows listed group
+ * by group); group g is rows [first[g], first[g + 1]) of *out (`first` has n_groups + 1
+ * entries, filled here). Made by reading b once in row order and writing each row to its
+ * place (a scatter) where a take per group would sweep b once per group. Fixed-width,
+ * bool, dictionary and string/binary columns are scattered; other types are taken.
+ * DC_EINVALID for a group out of range.
  */
-dc_status dc_batch_regroup(dc_batch **out, const dc_batch *b, const int32_t *group,
-                           int32_t n_groups, const int64_t *order, dc_error *err);
+dc_status dc_batch_regroup(dc_batch **out, int64_t *first, const dc_batch *b,
+                           const int32_t *group, int32_t n_groups, dc_error *err);
 
 /*
  * A copy of `base` with row rows[j] replaced by row src_rows[j] of `src` (same type), for

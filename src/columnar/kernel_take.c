@@ -416,9 +416,10 @@ static dc_buffer *scatter_bits(const uint8_t *src, int64_t offset, const int32_t
         d_off[n] = (OT)bpos[n_groups - 1];                                                         \
     } while (0)
 
-/* One column regrouped; `first` holds each group's first row of the result. */
+/* One column regrouped; `first` holds each group's first row of the result, *order the
+ * rows group by group (made here the first time a type needs it: only nested types). */
 static dc_status regroup_array(dc_array **out, const dc_array *a, const int32_t *group,
-                               int32_t n_groups, const int64_t *first, const int64_t *order,
+                               int32_t n_groups, const int64_t *first, int64_t **order,
                                int64_t *pos, int64_t *bpos, dc_error *err)
 {
     dc_status rc = DC_OK;
@@ -429,8 +430,17 @@ static dc_status regroup_array(dc_array **out, const dc_array *a, const int32_t 
     bool fixed = t->id != DC_TYPE_NULL && dc_type_is_fixed_width(t->id) && t->byte_width > 0;
     if (!fixed && t->id != DC_TYPE_BOOL && t->id != DC_TYPE_DICTIONARY &&
         t->id != DC_TYPE_UTF8 && t->id != DC_TYPE_BINARY && t->id != DC_TYPE_LARGE_UTF8 &&
-        t->id != DC_TYPE_LARGE_BINARY)
-        return dc_kernel__take(out, a, order, n, false, err); /* nested, null: gathered */
+        t->id != DC_TYPE_LARGE_BINARY) { /* nested, null: gathered by the grouped order */
+        if (!*order) {
+            *order = dc_malloc((size_t)(n ? n : 1) * sizeof **order);
+            if (!*order)
+                return dc_error_nomem(err);
+            memcpy(pos, first, (size_t)n_groups * sizeof *pos);
+            for (int64_t i = 0; i < n; i++)
+                (*order)[pos[group[i]]++] = i;
+        }
+        return dc_kernel__take(out, a, *order, n, false, err);
+    }
     if (a->null_count != 0 && a->data[0]) { /* (-1: not counted yet) */
         memcpy(pos, first, (size_t)n_groups * sizeof *pos);
         bufs[0] = scatter_bits(a->data[0], a->offset, group, n, pos);
@@ -464,21 +474,21 @@ cleanup:
 }
 #undef SCATTER_VARLEN
 
-dc_status dc_batch_regroup(dc_batch **out, const dc_batch *b, const int32_t *group,
-                           int32_t n_groups, const int64_t *order, dc_error *err)
+dc_status dc_batch_regroup(dc_batch **out, int64_t *first, const dc_batch *b,
+                           const int32_t *group, int32_t n_groups, dc_error *err)
 {
     dc_status rc = DC_OK;
     int32_t nf = b->schema->n_fields;
-    int64_t *first = NULL, *pos = NULL, *bpos = NULL;
+    int64_t *pos = NULL, *bpos = NULL, *order = NULL;
     dc_array **cols = NULL;
     *out = NULL;
     if (n_groups < 1)
         return dc_error_set(err, DC_EINVALID, "regroup: %d groups", n_groups);
-    first = dc_calloc((size_t)n_groups + 1, sizeof *first);
+    memset(first, 0, ((size_t)n_groups + 1) * sizeof *first);
     pos = dc_calloc((size_t)n_groups, sizeof *pos);
     bpos = dc_calloc((size_t)n_groups + 1, sizeof *bpos);
     cols = dc_calloc((size_t)(nf ? nf : 1), sizeof *cols);
-    DC_TRY_ALLOC(first && pos && bpos && cols ? cols : NULL, err);
+    DC_TRY_ALLOC(pos && bpos && cols ? cols : NULL, err);
     for (int64_t i = 0; i < b->length; i++) {
         if (group[i] < 0 || group[i] >= n_groups) {
             rc = dc_error_set(err, DC_EINVALID, "regroup: row %" PRId64 " is in group %d of %d", i,
@@ -490,14 +500,14 @@ dc_status dc_batch_regroup(dc_batch **out, const dc_batch *b, const int32_t *gro
     for (int32_t g = 0; g < n_groups; g++)
         first[g + 1] += first[g];
     for (int32_t c = 0; c < nf; c++)
-        DC_TRY(regroup_array(&cols[c], b->columns[c], group, n_groups, first, order, pos, bpos,
+        DC_TRY(regroup_array(&cols[c], b->columns[c], group, n_groups, first, &order, pos, bpos,
                              err));
     rc = dc_batch_new(out, b->schema, cols, b->length, err);
 cleanup:
     for (int32_t c = 0; cols && c < nf; c++)
         dc_array_unref(cols[c]);
     dc_free(cols);
-    dc_free(first);
+    dc_free(order);
     dc_free(pos);
     dc_free(bpos);
     return rc;
