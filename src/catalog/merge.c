@@ -131,7 +131,7 @@ dc_status dc_keymap_add(dc_keymap *m, dc_array *const *keys, int64_t n, int64_t 
     for (int64_t i = 0; i < n; i++) {
         if ((uint64_t)(m->n_keys + 1) * 2 > m->mask + 1)
             DC_TRY(grow_slots(m, err));
-        uint64_t slot;
+        uint64_t slot = 0;
         int64_t id = find(m, keys, i, h[i], &slot);
         if (id >= 0) {
             if (dup)
@@ -208,7 +208,7 @@ dc_status dc_keymap_probe(const dc_keymap *cm, dc_array *const *keys, int64_t n,
             ids[i] = -1;
             continue;
         }
-        uint64_t slot;
+        uint64_t slot = 0;
         ids[i] = find(m, keys, i, h[i], &slot);
     }
 cleanup:

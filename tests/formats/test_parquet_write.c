@@ -16,6 +16,7 @@
 
 #include "formats/parquet/parquet_int.h"
 #include "formats/parquet/parquet_meta_int.h"
+#include "formats/parquet/writer_int.h" /* PQW_DICT_REST */
 
 #include <inttypes.h>
 #include <math.h>
@@ -329,6 +330,87 @@ static void test_statistics_follow_each_sort_order(void **state)
     dc_batch_unref(b);
 }
 
+static int bytes_cmp(const uint8_t *a, int64_t al, const uint8_t *b, int64_t bl)
+{
+    int r = memcmp(a, b, (size_t)DC_MIN(al, bl));
+    return r ? r : (al > bl) - (al < bl);
+}
+
+/* Byte strings that tie on their first 8 bytes, are prefixes of one another, hold zero
+ * bytes and bytes >= 0x80: the chunk's and every page's min and max are those of a
+ * plain byte-wise comparison. */
+static void test_binary_statistics_match_a_bytewise_comparison(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    uint8_t *data = dc_malloc(N * 20);
+    int32_t *offs = dc_malloc((N + 1) * sizeof *offs);
+    uint64_t x = 88172645463325252ULL;
+    offs[0] = 0;
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int len = (int)(x % 20);
+        for (int k = 0; k < len; k++) /* few distinct bytes: long shared prefixes */
+            data[offs[i] + k] = "\x00\x01\x7f\x80\xff"[(x >> (8 + 3 * (k % 16))) % 5];
+        if (i % 7 == 0 && len >= 9) /* the same first 8 bytes as the previous string */
+            memcpy(data + offs[i], "\x01\x01\x01\x01\x01\x01\x01\x01", 8);
+        offs[i + 1] = offs[i] + len;
+    }
+    dc_buffer *bufs[3] = {NULL, dc_buffer_new(((int64_t)N + 1) * 4, false),
+                          dc_buffer_new(offs[N], false)};
+    memcpy(bufs[1]->data, offs, ((size_t)N + 1) * 4);
+    memcpy(bufs[2]->data, data, (size_t)offs[N]);
+    dc_type *t = T("binary");
+    dc_array *a;
+    DC_ASSERT_OK(dc_array_make(&a, t, N, 0, 0, bufs, 3, NULL, 0, NULL, NULL));
+    dc_buffer_unref(bufs[1]);
+    dc_buffer_unref(bufs[2]);
+    dc_field fl;
+    DC_ASSERT_OK(dc_field_init(&fl, "b", t, false, NULL));
+    dc_schema *sc = dc_schema_new(&fl, 1, NULL);
+    dc_batch *b;
+    DC_ASSERT_OK(dc_batch_new(&b, sc, &a, N, NULL));
+    dc_parquet_write_options o = defaults();
+    o.page_rows = 700;
+    int64_t n;
+    uint8_t *f = write_mem(&b, 1, &o, &n, NULL, NULL);
+    dc_pq_file_metadata m;
+    decode_footer(f, n, &m);
+    const dc_pq_column_chunk *cc = &m.row_groups[0].columns[0];
+    dc_pq_column_index ci;
+    DC_ASSERT_OK(dc_pq_column_index_decode(&ci, f + cc->column_index_offset,
+                                           cc->column_index_length, NULL));
+    assert_int_equal(ci.n_min_values, (N + 699) / 700);
+    for (int64_t pg = -1; pg < ci.n_min_values; pg++) { /* -1: the chunk */
+        int lo = pg < 0 ? 0 : (int)pg * 700, hi = pg < 0 ? N : DC_MIN(N, lo + 700);
+        int imin = lo, imax = lo;
+        for (int i = lo + 1; i < hi; i++) {
+            const uint8_t *v = data + offs[i];
+            int64_t l = offs[i + 1] - offs[i];
+            if (bytes_cmp(v, l, data + offs[imin], offs[imin + 1] - offs[imin]) < 0)
+                imin = i;
+            if (bytes_cmp(v, l, data + offs[imax], offs[imax + 1] - offs[imax]) > 0)
+                imax = i;
+        }
+        dc_pq_str smin = pg < 0 ? cc->meta_data.statistics.min_value : ci.min_values[pg];
+        dc_pq_str smax = pg < 0 ? cc->meta_data.statistics.max_value : ci.max_values[pg];
+        assert_int_equal(smin.len, offs[imin + 1] - offs[imin]);
+        assert_memory_equal(smin.ptr, data + offs[imin], (size_t)smin.len);
+        assert_int_equal(smax.len, offs[imax + 1] - offs[imax]);
+        assert_memory_equal(smax.ptr, data + offs[imax], (size_t)smax.len);
+    }
+    dc_pq_column_index_clear(&ci);
+    dc_pq_file_metadata_clear(&m);
+    dc_free(f);
+    dc_batch_unref(b);
+    dc_array_unref(a);
+    dc_schema_unref(sc);
+    dc_field_clear(&fl);
+    dc_type_unref(t);
+    dc_free(data);
+    dc_free(offs);
+}
+
 static void test_long_strings_have_truncated_inexact_bounds(void **state)
 {
     (void)state;
@@ -484,6 +566,44 @@ static void test_dictionary_falls_back_to_plain_when_full(void **state)
     dc_pq_file_metadata_clear(&m);
     dc_free(f);
     dc_batch_unref(b);
+}
+
+/* A column whose dictionary saved nothing (unique values) on a first page of
+ * PQW_DICT_JUDGE values writes the next PQW_DICT_REST chunks PLAIN without trying
+ * one, then tries again; a column whose dictionary pays keeps one in every chunk; a
+ * first page of fewer values is no judge: every chunk tries. */
+static void test_a_dictionary_that_saves_nothing_rests_for_some_row_groups(void **state)
+{
+    (void)state;
+    dc_batch *u = int_batch(20000, 1000003), *r = int_batch(20000, 10);
+    dc_parquet_write_options o = defaults();
+    o.row_group_rows = 2000;
+    o.page_rows = PQW_DICT_JUDGE;
+    for (int pass = 0; pass < 2; pass++) {
+        int64_t n;
+        uint8_t *f = write_mem(pass ? &r : &u, 1, &o, &n, NULL, NULL);
+        dc_pq_file_metadata m;
+        decode_footer(f, n, &m);
+        assert_int_equal(m.n_row_groups, 10);
+        for (int g = 0; g < 10; g++) {
+            bool tried = pass == 1 || g % (PQW_DICT_REST + 1) == 0;
+            assert_int_equal(m.row_groups[g].columns[0].meta_data.has_dictionary_page_offset,
+                             tried);
+        }
+        dc_pq_file_metadata_clear(&m);
+        dc_free(f);
+    }
+    o.page_rows = PQW_DICT_JUDGE - 1;
+    int64_t n;
+    uint8_t *f = write_mem(&u, 1, &o, &n, NULL, NULL);
+    dc_pq_file_metadata m;
+    decode_footer(f, n, &m);
+    for (int g = 0; g < 10; g++)
+        assert_true(m.row_groups[g].columns[0].meta_data.has_dictionary_page_offset);
+    dc_pq_file_metadata_clear(&m);
+    dc_free(f);
+    dc_batch_unref(u);
+    dc_batch_unref(r);
 }
 
 static void test_output_is_identical_whatever_the_threads(void **state)
@@ -960,10 +1080,12 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_type_maps_to_its_parquet_type),
         cmocka_unit_test(test_statistics_follow_each_sort_order),
+        cmocka_unit_test(test_binary_statistics_match_a_bytewise_comparison),
         cmocka_unit_test(test_long_strings_have_truncated_inexact_bounds),
         cmocka_unit_test(test_nested_columns_have_levels_for_every_element),
         cmocka_unit_test(test_row_groups_split_at_the_configured_rows),
         cmocka_unit_test(test_dictionary_falls_back_to_plain_when_full),
+        cmocka_unit_test(test_a_dictionary_that_saves_nothing_rests_for_some_row_groups),
         cmocka_unit_test(test_output_is_identical_whatever_the_threads),
         cmocka_unit_test(test_pages_compressed_in_parallel_land_in_order),
         cmocka_unit_test(test_empty_input_writes_a_valid_file_without_row_groups),

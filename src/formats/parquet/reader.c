@@ -202,6 +202,30 @@ static dc_status node_slots(const pqr_node *nd, levels l, int64_t *slots, dc_buf
         *nulls = 0;
         return DC_OK;
     }
+    if (!l.rep && nd->slot_def <= 0) { /* flat: every entry is a slot */
+        const uint32_t *d = l.def, nul = (uint32_t)nd->null_def;
+        for (int64_t i = 0; i < l.n; i++)
+            z += d[i] < nul;
+        *slots = l.n;
+        *nulls = z;
+        if (z == 0)
+            return DC_OK;
+        dc_status rc = new_buffer(valid, (l.n + 7) / 8, err);
+        if (rc != DC_OK)
+            return rc;
+        uint8_t *bits = (*valid)->data;
+        int64_t i = 0;
+        for (; i + 8 <= l.n; i += 8) {
+            unsigned b = 0;
+            for (int k = 0; k < 8; k++)
+                b |= (unsigned)(d[i + k] >= nul) << k;
+            bits[i / 8] = (uint8_t)b;
+        }
+        for (; i < l.n; i++)
+            if (d[i] >= nul)
+                dc_bit_set(bits, i);
+        return DC_OK;
+    }
     for (int64_t i = 0; i < l.n; i++)
         if (lev(l.rep, i) <= (uint32_t)nd->rep && lev(l.def, i) >= (uint32_t)nd->slot_def) {
             s++;

@@ -491,6 +491,22 @@ cleanup:
         return;                                                                                    \
     } while (0)
 
+/* The first 8 bytes of (p, len), zero-padded, as a big-endian number: two byte strings
+ * whose numbers differ compare as the numbers do (unsigned lexicographic order, a
+ * shorter string before its extensions); equal numbers need the full comparison. */
+static inline uint64_t prefix8(const uint8_t *p, int64_t len)
+{
+    uint64_t x = 0;
+    if (len >= 8)
+        memcpy(&x, p, 8);
+    else if (len > 0)
+        memcpy(&x, p, (size_t)len);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
 /* Indices of the least and greatest of n physical values (-1 when there is none: no
  * values, or only NaN). */
 static void extremes(const pqw_column *c, const void *vals, int64_t n, int64_t *imin,
@@ -528,7 +544,27 @@ static void extremes(const pqw_column *c, const void *vals, int64_t n, int64_t *
     }
     case PQW_ORD_BYTES:
     case PQW_ORD_DEC_BE:
-        if (c->ptype == DC_PQ_TYPE_BYTE_ARRAY) {
+        if (c->ptype == DC_PQ_TYPE_BYTE_ARRAY && c->order == PQW_ORD_BYTES) {
+            /* the first 8 bytes as a big-endian number decide most comparisons */
+            const pqw_view *v = vals;
+            int64_t lo = 0, hi = 0;
+            uint64_t plo = prefix8(v[0].p, v[0].len), phi = plo;
+            for (int64_t k = 1; k < n; k++) {
+                uint64_t pk = prefix8(v[k].p, v[k].len);
+                if (pk <= plo &&
+                    (pk < plo || dc_pqw_compare(c, v[k].p, v[k].len, v[lo].p, v[lo].len) < 0)) {
+                    lo = k;
+                    plo = pk;
+                }
+                if (pk >= phi &&
+                    (pk > phi || dc_pqw_compare(c, v[k].p, v[k].len, v[hi].p, v[hi].len) > 0)) {
+                    hi = k;
+                    phi = pk;
+                }
+            }
+            *imin = lo;
+            *imax = hi;
+        } else if (c->ptype == DC_PQ_TYPE_BYTE_ARRAY) {
             const pqw_view *v = vals;
             *imin = *imax = 0;
             for (int64_t k = 1; k < n; k++) {
@@ -895,6 +931,8 @@ static dc_status cut_page(pqw_column *c, pqw_page **out, dc_error *err)
         c->dict_vals.size + nonnull * dict_bit_width(c) / 8 >= c->page_plain) {
         c->dict_active = false;
         c->fell_back = true;
+        /* judged on enough values, the next chunks do not try (dc_pqw_column_reset_chunk) */
+        c->dict_useless = nonnull >= PQW_DICT_JUDGE;
     }
     c->page_plain = 0;
     /* a new page */
@@ -1147,7 +1185,15 @@ void dc_pqw_column_reset_chunk(pqw_column *c)
     c->dict_n = 0;
     if (c->slots)
         memset(c->slots, 0, (size_t)c->n_slots * sizeof *c->slots);
-    c->dict_active = c->use_dict;
+    /* A dictionary that saved nothing on its chunk's first page (unique ids, measurements,
+     * free text) is not tried for the next PQW_DICT_REST chunks, then tried again: each
+     * try hashes a page of values into a dictionary that is thrown away. */
+    if (c->dict_useless)
+        c->dict_rest = PQW_DICT_REST;
+    else if (c->dict_rest > 0)
+        c->dict_rest--;
+    c->dict_useless = false;
+    c->dict_active = c->use_dict && c->dict_rest == 0;
     c->page_dict = c->dict_active;
     c->def.size = c->rep.size = c->values.size = 0;
     c->page_bool_bits = 0;

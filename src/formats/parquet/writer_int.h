@@ -34,6 +34,8 @@
 #define PQW_MAX_DEPTH 64
 #define PQW_SLICE_ROWS 4096
 #define PQW_STATS_TRUNCATE 64
+#define PQW_DICT_REST 7 /* chunks without a dictionary after one that saved nothing */
+#define PQW_DICT_JUDGE 1024 /* ... on a first page of at least this many values */
 
 enum { PQW_STEP_LEAF, PQW_STEP_STRUCT, PQW_STEP_LIST };
 
@@ -145,6 +147,8 @@ struct pqw_column {
 
     /* ---- the dictionary of the current chunk ---- */
     bool dict_active;  /* values of the current page go to the dictionary */
+    bool dict_useless; /* this chunk's dictionary saved nothing on its first page */
+    int32_t dict_rest; /* chunks still to write without trying a dictionary */
     dc_bytes dict_vals;  /* PLAIN form of the entries */
     int64_t *dict_off;   /* byte arrays: each entry's start in dict_vals (after its length) */
     uint64_t *dict_hash; /* each entry's hash */
