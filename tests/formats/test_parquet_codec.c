@@ -79,6 +79,44 @@ static void test_every_codec_round_trips(void **state)
     dc_pq_codec_ctx_free(ctx);
 }
 
+/* A head (levels) and a body (values) compressed as one SNAPPY stream without being
+ * joined: heads of every literal-tag length form (1 byte, then 1..3 length bytes), bodies
+ * empty, random, compressible, over snappy's 64 KiB fragment; the stream decompresses to
+ * head || body, and the bytes before *start are left alone. */
+static void test_snappy_pair_is_the_stream_of_head_then_body(void **state)
+{
+    (void)state;
+    rng_state = 7;
+    const int64_t heads[] = {0, 1, 59, 60, 61, 255, 256, 257, 65536, 65537, 70000};
+    const int64_t bodies[] = {0, 1, 1000, 200000};
+    for (size_t h = 0; h < DC_ARRAY_LEN(heads); h++)
+        for (size_t bi = 0; bi < DC_ARRAY_LEN(bodies); bi++)
+            for (int kind = 0; kind < 2; kind++) {
+                int64_t hn = heads[h], n = bodies[bi];
+                uint8_t *head = make_data(hn, 1 - kind), *body = make_data(n, kind);
+                dc_bytes b;
+                dc_bytes_init(&b);
+                DC_ASSERT_OK(dc_bytes_append(&b, "hdr", 3));
+                int64_t start = -1;
+                DC_ASSERT_OK(dc_pq_snappy_compress_pair(head, hn, body, n, &b, &start, NULL));
+                assert_true(start >= 3 && start < b.size);
+                assert_memory_equal(b.data, "hdr", 3);
+                uint8_t *in = dup_exact(b.data + start, b.size - start);
+                uint8_t *out = malloc((size_t)(hn + n + 1));
+                DC_ASSERT_OK(dc_pq_decompress(NULL, DC_PQCODEC_SNAPPY, in, b.size - start, out,
+                                              hn + n, NULL));
+                if (hn)
+                    assert_memory_equal(out, head, (size_t)hn);
+                if (n)
+                    assert_memory_equal(out + hn, body, (size_t)n);
+                free(out);
+                free(in);
+                dc_bytes_free(&b);
+                free(head);
+                free(body);
+            }
+}
+
 static void test_levels_are_honoured(void **state)
 {
     (void)state;
@@ -304,6 +342,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_codec_round_trips),
+        cmocka_unit_test(test_snappy_pair_is_the_stream_of_head_then_body),
         cmocka_unit_test(test_levels_are_honoured),
         cmocka_unit_test(test_wrong_expected_size_is_rejected),
         cmocka_unit_test(test_truncated_and_garbage_inputs_are_rejected),

@@ -456,6 +456,73 @@ dc_status dc_pq_compress(dc_pq_codec_ctx *ctx, int32_t codec, int level, const u
     return rc;
 }
 
+/* A varint (snappy's length preamble) into p; its length. */
+static int put_varint32(uint8_t *p, uint32_t v)
+{
+    int n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/*
+ * A snappy stream is the uncompressed length (varint) and then elements, literals and
+ * copies, each copy reaching back into what the elements before it produced. The
+ * elements of in's own stream only reach into in, so they stay valid after a literal
+ * holding head: varint(|head| + |in|), literal(head), in's elements is the stream of
+ * head || in, without head and in ever being contiguous.
+ */
+dc_status dc_pq_snappy_compress_pair(const uint8_t *head, int64_t head_len, const uint8_t *in,
+                                     int64_t in_len, dc_bytes *out, int64_t *start, dc_error *err)
+{
+    if (head_len < 0 || in_len < 0 || head_len + in_len > INT_MAX / 2)
+        return dc_error_set(err, DC_EINVALID,
+                            "SNAPPY: pages over 1 GiB are not supported (%" PRId64 " bytes)",
+                            head_len + in_len);
+    /* room before in's stream: preamble (5), literal tag (5), head */
+    int64_t room = 10 + head_len, base = out->size;
+    size_t cap = snappy_max_compressed_length((size_t)in_len);
+    if (dc_bytes_reserve(out, room + (int64_t)cap) != DC_OK)
+        return dc_error_nomem(err);
+    uint8_t *own = out->data + base + room;
+    if (snappy_compress((const char *)in, (size_t)in_len, (char *)own, &cap) != SNAPPY_OK)
+        return dc_error_set(err, DC_EINTERNAL, "snappy compression failed");
+    int vl = 0;
+    while (vl < 5 && (own[vl] & 0x80))
+        vl++;
+    vl++; /* in's preamble: dropped */
+    uint8_t *p = own + vl;
+    if (head_len > 0) {
+        p -= head_len;
+        memcpy(p, head, (size_t)head_len);
+        uint32_t n1 = (uint32_t)(head_len - 1);
+        uint8_t tag[5];
+        int tl;
+        if (n1 < 60) {
+            tag[0] = (uint8_t)(n1 << 2);
+            tl = 1;
+        } else {
+            int nb = n1 < (1u << 8) ? 1 : n1 < (1u << 16) ? 2 : n1 < (1u << 24) ? 3 : 4;
+            tag[0] = (uint8_t)((59 + nb) << 2);
+            for (int k = 0; k < nb; k++)
+                tag[1 + k] = (uint8_t)(n1 >> (8 * k));
+            tl = 1 + nb;
+        }
+        p -= tl;
+        memcpy(p, tag, (size_t)tl);
+    }
+    uint8_t pre[5];
+    int pl = put_varint32(pre, (uint32_t)(head_len + in_len));
+    p -= pl;
+    memcpy(p, pre, (size_t)pl);
+    *start = p - out->data;
+    out->size = base + room + (int64_t)cap;
+    return DC_OK;
+}
+
 uint32_t dc_pq_crc32(uint32_t crc, const uint8_t *data, int64_t n)
 {
     uLong c = crc;

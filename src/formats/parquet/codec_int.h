@@ -51,6 +51,14 @@ dc_status dc_pq_decompress(dc_pq_codec_ctx *ctx, int32_t codec, const uint8_t *i
 dc_status dc_pq_compress(dc_pq_codec_ctx *ctx, int32_t codec, int level, const uint8_t *in,
                          int64_t in_len, dc_bytes *out, dc_error *err);
 
+/*
+ * Append the SNAPPY compressed form of head[0..head_len) || in[0..in_len) to `out`
+ * without joining them (head, small, is stored as one literal): the stream is
+ * out[*start .. out->size); the bytes before *start that were appended are scratch.
+ */
+dc_status dc_pq_snappy_compress_pair(const uint8_t *head, int64_t head_len, const uint8_t *in,
+                                     int64_t in_len, dc_bytes *out, int64_t *start, dc_error *err);
+
 /* zlib's CRC-32 of data[0..n) continuing from `crc` (0 to start): Parquet page CRCs. */
 uint32_t dc_pq_crc32(uint32_t crc, const uint8_t *data, int64_t n);
 

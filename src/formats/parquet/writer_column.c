@@ -829,7 +829,8 @@ static pqw_page *take_slot(pqw_column *c, dc_error *err)
         }
         c->pend[c->n_pend] = pg;
     }
-    pg->body.size = pg->lvl.size = pg->comp.size = pg->bounds.size = 0;
+    pg->body.size = pg->vals.size = pg->lvl.size = pg->comp.size = pg->bounds.size = 0;
+    pg->comp_off = 0;
     pg->rc = DC_OK;
     return pg;
 }
@@ -875,16 +876,17 @@ static dc_status cut_page(pqw_column *c, pqw_page **out, dc_error *err)
         pg->enc = DC_PQ_ENC_RLE_DICTIONARY;
         DC_TRY(dc_pq_dict_indices_encode(body, (const uint32_t *)c->values.data, nonnull,
                                          dict_bit_width(c), err));
-    } else if (!c->page_dict) {
-        if (dc_bytes_append(body, c->values.data, c->values.size) != DC_OK) {
-            rc = dc_error_nomem(err);
-            goto cleanup;
-        }
+    } else if (!c->page_dict) { /* the values move to the page whole: no copy */
+        dc_bytes t = pg->vals;
+        pg->vals = c->values;
+        c->values = t;
+        c->values.size = 0;
     }
     /* A v2 page without values (all null) is stored uncompressed: nothing to compress,
      * and some readers reject a codec's encoding of zero bytes. */
-    pg->raw = (v2 && body->size == 0) || c->opts->compression == DC_PARQUET_UNCOMPRESSED;
-    DC_TRY(check_i32(c, lvl->size + body->size, "uncompressed", err));
+    pg->raw = (v2 && body->size + pg->vals.size == 0) ||
+              c->opts->compression == DC_PARQUET_UNCOMPRESSED;
+    DC_TRY(check_i32(c, lvl->size + body->size + pg->vals.size, "uncompressed", err));
     pg->entries = c->page_entries;
     pg->nulls = c->page_nulls;
     pg->rows = c->page_rows;
@@ -952,10 +954,26 @@ void dc_pqw_page_compress(const pqw_column *c, pqw_page *pg, dc_pq_codec_ctx *ct
     if (pg->raw)
         return;
     pg->comp.size = 0;
-    pg->rc = dc_pq_compress(ctx, (int32_t)c->opts->compression, c->opts->compression_level,
-                            pg->body.data, pg->body.size, &pg->comp, &pg->err);
+    pg->comp_off = 0;
+    int32_t codec = (int32_t)c->opts->compression;
+    const dc_bytes *in = &pg->body;
+    if (pg->vals.size > 0 && pg->body.size == 0) {
+        in = &pg->vals;
+    } else if (pg->vals.size > 0 && codec == DC_PARQUET_SNAPPY) { /* levels, then values */
+        pg->rc = dc_pq_snappy_compress_pair(pg->body.data, pg->body.size, pg->vals.data,
+                                            pg->vals.size, &pg->comp, &pg->comp_off, &pg->err);
+        in = NULL;
+    } else if (pg->vals.size > 0) { /* other codecs want them together */
+        pg->rc = dc_bytes_append(&pg->body, pg->vals.data, pg->vals.size) == DC_OK
+                     ? DC_OK
+                     : dc_error_nomem(&pg->err);
+        pg->vals.size = 0;
+    }
+    if (in && pg->rc == DC_OK)
+        pg->rc = dc_pq_compress(ctx, codec, c->opts->compression_level, in->data, in->size,
+                                &pg->comp, &pg->err);
     if (pg->rc == DC_OK)
-        pg->rc = check_i32(c, pg->lvl.size + pg->comp.size, "compressed", &pg->err);
+        pg->rc = check_i32(c, pg->lvl.size + pg->comp.size - pg->comp_off, "compressed", &pg->err);
 }
 
 /* Put the pending pages (compressed) into the chunk, in order: headers, page index. */
@@ -972,9 +990,12 @@ static dc_status complete_pages(pqw_column *c, dc_error *err)
             goto cleanup;
         }
         const bool v2 = c->opts->page_v2;
-        const uint8_t *comp = pg->raw ? pg->body.data : pg->comp.data;
-        int64_t comp_len = pg->raw ? pg->body.size : pg->comp.size;
-        int64_t uncompressed = pg->lvl.size + pg->body.size, compressed = pg->lvl.size + comp_len;
+        /* raw: body and vals as they are */
+        const uint8_t *comp = pg->raw ? pg->body.data : pg->comp.data + pg->comp_off;
+        int64_t comp_len = pg->raw ? pg->body.size : pg->comp.size - pg->comp_off;
+        int64_t raw_vals = pg->raw ? pg->vals.size : 0;
+        int64_t uncompressed = pg->lvl.size + pg->body.size + pg->vals.size,
+                compressed = pg->lvl.size + comp_len + raw_vals;
         dc_pq_statistics st;
         memset(&st, 0, sizeof st);
         bool stats = c->opts->statistics;
@@ -1058,6 +1079,7 @@ static dc_status complete_pages(pqw_column *c, dc_error *err)
         dc_bytes_push(&c->pages, c->scratch_hdr.data, c->scratch_hdr.size);
         dc_bytes_push(&c->pages, pg->lvl.data, pg->lvl.size);
         dc_bytes_push(&c->pages, comp, comp_len);
+        dc_bytes_push(&c->pages, pg->vals.data, raw_vals);
         c->n_pages++;
         c->chunk_uncompressed += c->scratch_hdr.size + uncompressed;
         c->chunk_compressed += c->scratch_hdr.size + compressed;
@@ -1226,6 +1248,7 @@ void dc_pqw_column_clear(pqw_column *c)
         if (!c->pend[i])
             continue;
         dc_bytes_free(&c->pend[i]->body);
+        dc_bytes_free(&c->pend[i]->vals);
         dc_bytes_free(&c->pend[i]->lvl);
         dc_bytes_free(&c->pend[i]->comp);
         dc_bytes_free(&c->pend[i]->bounds);

@@ -109,9 +109,11 @@ typedef struct pqw_page_info {
  * writer's threads) and its place in the chunk (on the column's thread, in order).
  */
 typedef struct pqw_page {
-    dc_bytes body;   /* v1: levels and values; v2: values */
+    dc_bytes body;   /* v1: levels (and dictionary indices); v2: dictionary indices */
+    dc_bytes vals;   /* PLAIN values after body: the column's page buffer, swapped out */
     dc_bytes lvl;    /* v2: levels (never compressed) */
-    dc_bytes comp;   /* the compressed body */
+    dc_bytes comp;   /* the compressed body and vals, from comp_off */
+    int64_t comp_off;
     dc_bytes bounds; /* statistics: min then max */
     int32_t enc;
     bool raw;        /* stored as is (UNCOMPRESSED, or a v2 page without values) */
