@@ -161,6 +161,8 @@ cleanup:
     return rc;
 }
 
+#define PROBE_AHEAD 16
+
 static inline uint64_t filter_bit(uint64_t h)
 {
     return (h >> 29) ^ (h << 35);
@@ -202,14 +204,26 @@ dc_status dc_keymap_probe(const dc_keymap *cm, dc_array *const *keys, int64_t n,
     h = dc_malloc((size_t)n * sizeof *h);
     DC_TRY_ALLOC(h, err);
     DC_TRY(dc_hash_rows(h, keys, m->nk, n, err));
+    /* Two passes, each prefetching PROBE_AHEAD rows ahead (the filter and the slot table
+     * outgrow the caches): the filter, keeping in h only the hashes of the rows it passes
+     * (ids[i] = 0 marks them), then the slots of those. */
+    int64_t np = 0;
     for (int64_t i = 0; i < n; i++) {
+        if (i + PROBE_AHEAD < n)
+            __builtin_prefetch(&m->filter[(filter_bit(h[i + PROBE_AHEAD]) & m->filter_mask) / 64]);
         uint64_t b = filter_bit(h[i]) & m->filter_mask;
-        if (!(m->filter[b / 64] & (UINT64_C(1) << (b % 64)))) {
-            ids[i] = -1;
+        bool pass = (m->filter[b / 64] >> (b % 64)) & 1;
+        ids[i] = pass ? 0 : -1;
+        h[np] = h[i];
+        np += pass;
+    }
+    for (int64_t i = 0, k = 0; k < np; i++) {
+        if (ids[i] < 0)
             continue;
-        }
+        if (k + PROBE_AHEAD < np)
+            __builtin_prefetch(&m->slots[h[k + PROBE_AHEAD] & m->mask]);
         uint64_t slot = 0;
-        ids[i] = find(m, keys, i, h[i], &slot);
+        ids[i] = find(m, keys, i, h[k++], &slot);
     }
 cleanup:
     dc_free(h);

@@ -9,6 +9,7 @@
 #include <deltacat/table.h>
 
 #include "catalog/engine_int.h"
+#include "catalog/merge_int.h"
 #include "catalog/tschema_int.h"
 #include "compute/partition_int.h"
 #include "formats/formats_int.h"
@@ -138,6 +139,53 @@ static void opts_keyed(dc_table_options *t, const char *const *keys, int32_t n)
 }
 
 /* Seed 000, "Live Feature Enrichment": merge with new columns, then delete. */
+/* The key map's probe (its filter and slots prefetched rows ahead): keys of two columns
+ * added in two chunks, probed by batches of present and absent keys, short and long (the
+ * lookahead's edges), give each present key's id and -1 for the others. */
+static void test_keymap_probe_finds_every_present_key_and_no_other(void **state)
+{
+    (void)state;
+    enum { K = 5000, P = 20011 };
+    dc_keymap *m;
+    DC_ASSERT_OK(dc_keymap_new(&m, 2, NULL));
+    int64_t *a = dc_malloc(P * sizeof *a), *b = dc_malloc(P * sizeof *b);
+    int64_t *ids = dc_malloc(P * sizeof *ids);
+    for (int half = 0; half < 2; half++) { /* key i: (3i, i % 7), ids in order */
+        for (int64_t i = 0; i < K / 2; i++) {
+            a[i] = 3 * (i + half * K / 2);
+            b[i] = (i + half * K / 2) % 7;
+        }
+        dc_array *cols[2] = {tu_int64(a, K / 2, NULL), tu_int64(b, K / 2, NULL)};
+        bool dup = false;
+        DC_ASSERT_OK(dc_keymap_add(m, cols, K / 2, NULL, &dup, NULL));
+        assert_false(dup);
+        dc_array_unref(cols[0]);
+        dc_array_unref(cols[1]);
+    }
+    assert_int_equal(dc_keymap_size(m), K);
+    const int64_t lens[] = {1, 15, 16, 17, 33, P};
+    for (size_t l = 0; l < DC_ARRAY_LEN(lens); l++) {
+        int64_t n = lens[l];
+        for (int64_t r = 0; r < n; r++) { /* every third value a key's first column */
+            int64_t v = (r * 7919 + (int64_t)l) % (4 * K);
+            a[r] = v;
+            b[r] = (v / 3) % 7 + (r % 5 == 0); /* every fifth: the wrong second column */
+        }
+        dc_array *cols[2] = {tu_int64(a, n, NULL), tu_int64(b, n, NULL)};
+        DC_ASSERT_OK(dc_keymap_probe(m, cols, n, ids, NULL));
+        for (int64_t r = 0; r < n; r++) {
+            bool present = a[r] % 3 == 0 && a[r] / 3 < K && b[r] == (a[r] / 3) % 7;
+            assert_int_equal(ids[r], present ? a[r] / 3 : -1);
+        }
+        dc_array_unref(cols[0]);
+        dc_array_unref(cols[1]);
+    }
+    dc_keymap_free(m);
+    dc_free(a);
+    dc_free(b);
+    dc_free(ids);
+}
+
 static void test_feature_enrichment(void **state)
 {
     dc_catalog *c = open_cat();
@@ -1056,6 +1104,7 @@ static void test_differential_against_a_model(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keymap_probe_finds_every_present_key_and_no_other),
         cmocka_unit_test(test_feature_enrichment),
         cmocka_unit_test(test_partial_updates_keep_other_columns),
         cmocka_unit_test(test_future_default_for_new_keys),
