@@ -9,6 +9,7 @@
  * against both the input and the output capacity.
  */
 #include "formats/parquet/codec_int.h"
+#include "formats/parquet/encoding_int.h"
 
 #include <brotli/decode.h>
 #include <brotli/encode.h>
@@ -456,18 +457,6 @@ dc_status dc_pq_compress(dc_pq_codec_ctx *ctx, int32_t codec, int level, const u
     return rc;
 }
 
-/* A varint (snappy's length preamble) into p; its length. */
-static int put_varint32(uint8_t *p, uint32_t v)
-{
-    int n = 0;
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
 /*
  * A snappy stream is the uncompressed length (varint) and then elements, literals and
  * copies, each copy reaching back into what the elements before it produced. The
@@ -514,8 +503,8 @@ dc_status dc_pq_snappy_compress_pair(const uint8_t *head, int64_t head_len, cons
         p -= tl;
         memcpy(p, tag, (size_t)tl);
     }
-    uint8_t pre[5];
-    int pl = put_varint32(pre, (uint32_t)(head_len + in_len));
+    uint8_t pre[10];
+    int pl = dc_pq_uleb_put(pre, (uint64_t)(head_len + in_len)); /* snappy's length: a varint */
     p -= pl;
     memcpy(p, pre, (size_t)pl);
     *start = p - out->data;
